@@ -1,0 +1,33 @@
+# The course's commands. `make lab` and `make test` set up .venv on first use.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install lab test release fixtures bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt -e ".[test]"
+	touch $(STAMP)
+
+lab: install  ## open the course in JupyterLab
+	$(BIN)/jupyter lab notebooks/01_environment/01_environment.ipynb
+
+test: install  ## run every test: utils, fixtures, notebooks, nbgrader
+	$(BIN)/python -m pytest
+
+release: install  ## regenerate notebooks/ from solutions/ with nbgrader
+	$(BIN)/python scripts/release.py
+
+fixtures: install  ## regenerate data/ fixtures and data/SHA256SUMS
+	$(BIN)/python scripts/make_fixtures.py
+
+bench: install  ## print the benchmark figures
+	$(BIN)/python scripts/bench_buffer.py
+
+clean:
+	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache

@@ -1,0 +1,48 @@
+"""Helpers for the Deep Q-Learning course: import this before TensorFlow.
+
+One module per concern:
+
+* :mod:`utils.quiet`    - keeps library messages off stderr; ``seed_everything``
+* :mod:`utils.fastmode` - the fast switch used under nbgrader
+* :mod:`utils.envs`     - ``make_env`` and the facts of LunarLander-v3
+* :mod:`utils.buffer`   - ``ExperienceBuffer``, the replay buffer (notebook 04)
+* :mod:`utils.display`  - frames, videos, learning curves, tables
+* :mod:`utils.fixtures` - ``data/`` and its checked ``.npy`` fixtures
+* :mod:`utils.checks`   - the notebooks' test helpers
+"""
+
+from .quiet import seed_everything, silence_libraries
+
+silence_libraries()  # before anything imports TensorFlow
+
+from .fastmode import budget, fast_mode  # noqa: E402
+from .buffer import ExperienceBuffer  # noqa: E402
+from .envs import (  # noqa: E402
+    ACTION_NAMES,
+    NUM_ACTIONS,
+    OBSERVATION_NAMES,
+    SOLVED_THRESHOLD,
+    SOLVED_WINDOW,
+    STATE_SIZE,
+    make_env,
+)
+from .fixtures import FixtureError, data_dir, load_fixture, verify_fixtures  # noqa: E402
+
+__all__ = [
+    "ACTION_NAMES",
+    "NUM_ACTIONS",
+    "OBSERVATION_NAMES",
+    "SOLVED_THRESHOLD",
+    "SOLVED_WINDOW",
+    "STATE_SIZE",
+    "ExperienceBuffer",
+    "FixtureError",
+    "budget",
+    "data_dir",
+    "fast_mode",
+    "load_fixture",
+    "make_env",
+    "seed_everything",
+    "silence_libraries",
+    "verify_fixtures",
+]

@@ -1,0 +1,224 @@
+"""Show the lander: frames, mp4 videos, learning curves, observation tables.
+
+Everything here is headless: frames come from ``render_mode="rgb_array"``,
+videos are encoded with imageio-ffmpeg and embedded as base64 ``<video>``
+elements, so they play in JupyterLab, Binder and nbgrader's feedback alike.
+Used from ``notebooks/01_environment`` on; the live plot is for ``04_training``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .envs import OBSERVATION_NAMES, SOLVED_THRESHOLD, SOLVED_WINDOW
+
+__all__ = [
+    "show_frame",
+    "record_video",
+    "embed_video",
+    "rolling_average",
+    "plot_learning_curve",
+    "LivePlot",
+    "observation_table",
+]
+
+
+def show_frame(frame, title: str | None = None, ax=None):
+    """Draw one ``(height, width, 3)`` uint8 frame from ``env.render()``. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    frame = np.asarray(frame)
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(
+            f"a frame must have shape (height, width, 3), got {frame.shape}: "
+            'was the env made with render_mode="rgb_array"?'
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    ax.imshow(frame)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def record_video(env, policy, path, seed: int | None = None, max_steps: int = 1000, every: int = 2):
+    """Run one episode with ``policy`` and write it to ``path`` as an mp4.
+
+    Args:
+        env: an env made with ``render_mode="rgb_array"``.
+        policy: ``policy(observation) -> int``.
+        path: where the ``.mp4`` goes (its folder is created).
+        seed: passed to ``env.reset``.
+        max_steps: the most steps to record.
+        every: keep every ``every``-th frame; the video plays at real speed (50 / every fps).
+
+    Returns:
+        ``(path, total_reward, num_steps)``.
+    """
+    import imageio.v2 as imageio
+
+    if env.render_mode != "rgb_array":
+        raise ValueError('record_video needs an env made with render_mode="rgb_array"')
+    if every < 1:
+        raise ValueError(f"every must be >= 1, got {every}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fps = env.metadata.get("render_fps", 50) / every
+    observation, _ = env.reset(seed=seed)
+    total_reward, num_steps = 0.0, 0
+    # macro_block_size=8 fits 600x400 frames without resizing; yuv420p plays in every browser.
+    with imageio.get_writer(
+        path, fps=fps, codec="libx264", macro_block_size=8, pixelformat="yuv420p", ffmpeg_log_level="error"
+    ) as writer:
+        writer.append_data(env.render())
+        while num_steps < max_steps:
+            observation, reward, terminated, truncated, _ = env.step(policy(observation))
+            total_reward += float(reward)
+            num_steps += 1
+            if num_steps % every == 0 or terminated or truncated:
+                writer.append_data(env.render())
+            if terminated or truncated:
+                break
+    return path, total_reward, num_steps
+
+
+class _HTML:
+    """Shows as HTML in a notebook and as text elsewhere."""
+
+    def __init__(self, markup: str, text: str):
+        self.data = markup
+        self._text = text
+
+    def _repr_html_(self):
+        return self.data
+
+    def __repr__(self):
+        return self._text
+
+
+def embed_video(path, width: int = 480):
+    """An mp4 as an HTML ``<video>`` element with its data inline (base64)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no video at {path}: record one with record_video first")
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    markup = (
+        f'<video width="{int(width)}" controls autoplay loop muted playsinline>'
+        f'<source src="data:video/mp4;base64,{data}" type="video/mp4">'
+        "Your browser cannot play this mp4 video.</video>"
+    )
+    return _HTML(markup, f"<video of {path.name}, {path.stat().st_size // 1024} KiB>")
+
+
+def rolling_average(values, window: int) -> np.ndarray:
+    """Mean of each value and the ``window - 1`` before it (fewer at the start).
+
+    For plots only; notebook 05 asks you to write your own ``rolling_mean``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(0, ends - window)
+    return (cumulative[ends] - cumulative[starts]) / (ends - starts)
+
+
+def plot_learning_curve(
+    returns, window: int = SOLVED_WINDOW, threshold: float = SOLVED_THRESHOLD, ax=None, label: str = "episode return"
+):
+    """Episode returns, their rolling mean, and the "solved" line. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    returns = np.asarray(returns, dtype=np.float64)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    episodes = np.arange(1, len(returns) + 1)
+    (line,) = ax.plot(episodes, returns, alpha=0.3, label=label)
+    if len(returns):
+        ax.plot(episodes, rolling_average(returns, window), color=line.get_color(), label=f"{window}-episode mean")
+    ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"solved ({threshold:g})")
+    ax.set_xlabel("episode")
+    ax.set_ylabel("return")
+    ax.legend(loc="lower right")
+    return ax
+
+
+class LivePlot:
+    """A learning curve that redraws in place while training runs.
+
+    ``LivePlot().update(returns)`` replaces the previous picture in the same
+    output area. Outside a notebook it draws nothing.
+    """
+
+    def __init__(self, window: int = SOLVED_WINDOW, threshold: float = SOLVED_THRESHOLD, title: str = "training"):
+        self.window = window
+        self.threshold = threshold
+        self.title = title
+        self._handle = None
+        self.updates = 0
+
+    @staticmethod
+    def _in_notebook() -> bool:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+        return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+    def render_png(self, returns) -> bytes:
+        """The current picture as PNG bytes."""
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(8, 3.5))
+        ax = figure.subplots()
+        plot_learning_curve(returns, self.window, self.threshold, ax=ax)
+        ax.set_title(f"{self.title}: {len(returns)} episodes")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+        return buffer.getvalue()
+
+    def update(self, returns) -> None:
+        self.updates += 1
+        if not self._in_notebook():
+            return
+        from IPython.display import Image, display
+
+        image = Image(data=self.render_png(returns), format="png")
+        if self._handle is None:
+            self._handle = display(image, display_id=True)
+        else:
+            self._handle.update(image)
+
+
+class _Table(_HTML):
+    pass
+
+
+def observation_table(observation, low=None, high=None):
+    """The 8 components of a LunarLander observation by name (with bounds when given)."""
+    observation = np.asarray(observation, dtype=np.float64).reshape(-1)
+    if observation.shape != (len(OBSERVATION_NAMES),):
+        raise ValueError(f"an observation has {len(OBSERVATION_NAMES)} values, got {observation.size}")
+    rows = []
+    for i, name in enumerate(OBSERVATION_NAMES):
+        bounds = "" if low is None or high is None else f"[{low[i]:g}, {high[i]:g}]"
+        rows.append((str(i), name, f"{observation[i]:+.3f}", bounds))
+    headers = ("index", "component", "value", "bounds") if low is not None else ("index", "component", "value")
+    rows = [row[: len(headers)] for row in rows]
+    markup = "<table><tr>" + "".join(f"<th>{h}</th>" for h in headers) + "</tr>"
+    for row in rows:
+        markup += "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+    markup += "</table>"
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
+    text = "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in [headers, *rows]
+    )
+    return _Table(markup, text)

@@ -1,0 +1,84 @@
+"""Test doubles for the notebooks' tests: an episode whose every step is known.
+
+:class:`ScriptedEnv` plays a scripted episode (used by the tests of
+``notebooks/01_environment``): observation ``t`` is filled with the value ``t``,
+reward ``t`` is ``rewards[t - 1]``, and it ends where it is told to. It refuses
+a step after the episode ended, so a loop that ignores ``terminated`` or
+``truncated`` fails with a clear message instead of running on.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+
+__all__ = ["ScriptedEnv"]
+
+
+class ScriptedEnv(gym.Env):
+    """An 8-value, 4-action env with a scripted episode.
+
+    Args:
+        rewards: the reward of step 1, 2, ... (repeated cyclically when the episode is longer).
+        terminate_at: the step whose ``terminated`` is True (None: never).
+        truncate_at: the step whose ``truncated`` is True (None: never).
+
+    Attributes:
+        seeds: the ``seed`` passed to each ``reset``.
+        observations_seen: filled by :meth:`recording_policy`.
+        steps_taken: steps since the last reset.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, rewards=(1.0,), terminate_at=None, truncate_at=None):
+        super().__init__()
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(8,), dtype=np.float32)
+        self.action_space = gym.spaces.Discrete(4)
+        self.rewards = [float(r) for r in rewards]
+        if not self.rewards:
+            raise ValueError("rewards must hold at least one value")
+        self.terminate_at = terminate_at
+        self.truncate_at = truncate_at
+        self.seeds = []
+        self.observations_seen = []
+        self.steps_taken = 0
+        self._ended = True
+
+    def _observation(self):
+        return np.full(8, self.steps_taken, dtype=np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.seeds.append(seed)
+        self.steps_taken = 0
+        self._ended = False
+        return self._observation(), {}
+
+    def step(self, action):
+        if self._ended:
+            raise RuntimeError(
+                "step() was called after the episode ended (or before reset): "
+                "stop the loop as soon as terminated or truncated is True"
+            )
+        if not self.action_space.contains(int(action)):
+            raise ValueError(f"action must be 0, 1, 2 or 3, got {action!r}")
+        self.steps_taken += 1
+        reward = self.rewards[(self.steps_taken - 1) % len(self.rewards)]
+        terminated = self.steps_taken == self.terminate_at
+        truncated = self.steps_taken == self.truncate_at
+        self._ended = terminated or truncated
+        return self._observation(), reward, terminated, truncated, {}
+
+    def expected_return(self, num_steps: int) -> float:
+        """The return of the first ``num_steps`` steps."""
+        return float(sum(self.rewards[i % len(self.rewards)] for i in range(num_steps)))
+
+    def recording_policy(self, action: int = 0):
+        """A policy that remembers each observation it is given, then plays ``action``."""
+
+        def policy(observation):
+            self.observations_seen.append(float(np.asarray(observation).reshape(-1)[0]))
+            return action
+
+        return policy
