@@ -1,0 +1,151 @@
+"""Make notebooks/ (the student release) from solutions/ with nbgrader.
+
+    python scripts/release.py                  # clean solutions/, regenerate every assignment
+    python scripts/release.py 03_targets       # only these assignments
+    python scripts/release.py --check          # change nothing; fail on drift or unclean notebooks
+
+The release is nbgrader's own `generate_assignment` output, never edited after.
+Before it runs, the solution notebooks are cleaned: no outputs, no execution
+counts, no metadata but nbgrader's, so diffs stay readable and checksums valid.
+`--check` regenerates into a scratch folder (with a scratch gradebook) and
+compares byte for byte with notebooks/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import runpy
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOK_METADATA = {"kernelspec", "language_info"}
+CELL_METADATA = {"nbgrader"}
+
+
+def assignments() -> list[str]:
+    """The assignments listed in nbgrader_config.py, in course order."""
+    config = runpy.run_path(str(REPO / "nbgrader_config.py"), init_globals={"get_config": _FakeConfig})
+    return list(config["ASSIGNMENTS"])
+
+
+class _FakeConfig:
+    """Stands in for traitlets' config object when reading ASSIGNMENTS."""
+
+    def __getattr__(self, name):
+        return self
+
+    def __setattr__(self, name, value):
+        pass
+
+
+def unclean_parts(notebook) -> list[str]:
+    """What keeps a notebook from being committed as it is."""
+    problems = []
+    extra = set(notebook.metadata) - NOTEBOOK_METADATA
+    if extra:
+        problems.append(f"notebook metadata {sorted(extra)}")
+    for index, cell in enumerate(notebook.cells):
+        name = cell.get("id", index)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
+            problems.append(f"cell {name}: outputs or an execution count")
+        extra = set(cell.metadata) - CELL_METADATA
+        if extra:
+            problems.append(f"cell {name}: metadata {sorted(extra)}")
+        if cell.get("attachments"):
+            problems.append(f"cell {name}: attachments (put images in figures/)")
+    return problems
+
+
+def clean(notebook) -> None:
+    for key in set(notebook.metadata) - NOTEBOOK_METADATA:
+        del notebook.metadata[key]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        for key in set(cell.metadata) - CELL_METADATA:
+            del cell.metadata[key]
+        cell.pop("attachments", None)
+
+
+def solution_notebooks(names: list[str]) -> list[Path]:
+    return sorted(p for name in names for p in (REPO / "solutions" / name).glob("*.ipynb"))
+
+
+def generate(names: list[str], release_dir: Path, db_path: Path | None = None) -> None:
+    """Run `nbgrader generate_assignment` for each assignment into release_dir."""
+    for name in names:
+        command = [
+            sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
+            f"--CourseDirectory.root={REPO}",
+            f"--CourseDirectory.release_directory={release_dir}",
+            "--log-level=WARN",
+        ]
+        if db_path is not None:
+            command.append(f"--CourseDirectory.db_url=sqlite:///{db_path}")
+        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"nbgrader generate_assignment {name} failed:\n{result.stdout}{result.stderr}")
+
+
+def compare(names: list[str], expected_root: Path, actual_root: Path) -> list[str]:
+    """Files that differ between two release folders, or exist in only one."""
+    differences = []
+    for name in names:
+        expected, actual = expected_root / name, actual_root / name
+        expected_files = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file()}
+        actual_files = {p.relative_to(actual) for p in actual.rglob("*") if p.is_file()} if actual.is_dir() else set()
+        for missing in sorted(expected_files - actual_files):
+            differences.append(f"notebooks/{name}/{missing} is missing")
+        for extra in sorted(actual_files - expected_files):
+            differences.append(f"notebooks/{name}/{extra} is not in the fresh release")
+        for common in sorted(expected_files & actual_files):
+            if not filecmp.cmp(expected / common, actual / common, shallow=False):
+                differences.append(f"notebooks/{name}/{common} differs from the fresh release")
+    return differences
+
+
+def main(argv=None) -> int:
+    known = assignments()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignments", nargs="*", help=f"default: all of {', '.join(known)} found in solutions/")
+    parser.add_argument("--check", action="store_true", help="report drift and unclean notebooks, change nothing")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.assignments) - set(known))
+    if unknown:
+        parser.error(f"unknown assignments {unknown}; nbgrader_config.py lists {known}")
+    names = [n for n in (args.assignments or known) if (REPO / "solutions" / n).is_dir()]
+
+    if args.check:
+        problems = []
+        for path in solution_notebooks(names):
+            problems += [f"{path.relative_to(REPO)}: {p}" for p in unclean_parts(nbformat.read(path, 4))]
+        with tempfile.TemporaryDirectory() as scratch:
+            scratch = Path(scratch)
+            generate(names, scratch / "release", scratch / "gradebook.db")
+            problems += compare(names, scratch / "release", REPO / "notebooks")
+        if problems:
+            print("release check failed (run `python scripts/release.py` and commit):", *problems, sep="\n  ")
+            return 1
+        print(f"notebooks/ is nbgrader's release of solutions/ for {', '.join(names)}")
+        return 0
+
+    for path in solution_notebooks(names):
+        notebook = nbformat.read(path, 4)
+        if unclean_parts(notebook):
+            clean(notebook)
+            nbformat.write(notebook, path)
+            print(f"cleaned {path.relative_to(REPO)}")
+    generate(names, REPO / "notebooks")
+    print(f"released {', '.join(names)} into notebooks/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
