@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import runpy
 import subprocess
 import sys
@@ -89,7 +90,9 @@ def generate(names: list[str], release_dir: Path, db_path: Path | None = None) -
         ]
         if db_path is not None:
             command.append(f"--CourseDirectory.db_url=sqlite:///{db_path}")
-        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        # nbgrader runs `alembic` from the environment's bin/, which may not be on PATH.
+        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise SystemExit(f"nbgrader generate_assignment {name} failed:\n{result.stdout}{result.stderr}")
 

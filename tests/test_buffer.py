@@ -63,7 +63,7 @@ def test_sampling_depends_only_on_rng():
     a = buffer.sample(8, np.random.default_rng(7))
     np.random.seed(1)
     b = buffer.sample(8, np.random.default_rng(7))
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
 
 

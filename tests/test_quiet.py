@@ -65,7 +65,14 @@ def test_seed_everything_rejects_bad_seeds(seed, error):
 
 @pytest.mark.parametrize(
     "nbgrader, switch, expected",
-    [("", "", False), ("autograde", "", True), ("validate", "0", True), ("", "1", True), ("", "yes", True), ("", "0", False)],
+    [
+        ("", "", False),
+        ("autograde", "", True),
+        ("validate", "0", True),
+        ("", "1", True),
+        ("", "yes", True),
+        ("", "0", False),
+    ],
 )
 def test_fast_mode(monkeypatch, nbgrader, switch, expected):
     monkeypatch.setenv("NBGRADER_EXECUTION", nbgrader)

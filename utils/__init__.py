@@ -15,7 +15,6 @@ from .quiet import seed_everything, silence_libraries
 
 silence_libraries()  # before anything imports TensorFlow
 
-from .fastmode import budget, fast_mode  # noqa: E402
 from .buffer import ExperienceBuffer  # noqa: E402
 from .envs import (  # noqa: E402
     ACTION_NAMES,
@@ -26,6 +25,7 @@ from .envs import (  # noqa: E402
     STATE_SIZE,
     make_env,
 )
+from .fastmode import budget, fast_mode  # noqa: E402
 from .fixtures import FixtureError, data_dir, load_fixture, verify_fixtures  # noqa: E402
 
 __all__ = [

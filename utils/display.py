@@ -219,6 +219,6 @@ def observation_table(observation, low=None, high=None):
     markup += "</table>"
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
     text = "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in [headers, *rows]
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in [headers, *rows]
     )
     return _Table(markup, text)

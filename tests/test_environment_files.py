@@ -1,0 +1,70 @@
+"""requirements.txt, environment.yml, pyproject.toml, postBuild and .ci/run agree with each other and the README."""
+
+import os
+import re
+
+import yaml
+
+
+def pins_of(lines):
+    pins = {}
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)(\[[^\]]+\])?==([^\s;]+)", line)
+        assert match, f"not an exact pin: {line!r}"
+        pins[match.group(1).lower() + (match.group(2) or "")] = match.group(3)
+    return pins
+
+
+def test_requirements_and_environment_yml_list_the_same_pins(repo):
+    requirements = pins_of((repo / "requirements.txt").read_text().splitlines())
+    environment = yaml.safe_load((repo / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert pins_of(pip_section) == requirements
+
+
+def test_the_stack_is_pinned(repo):
+    requirements = pins_of((repo / "requirements.txt").read_text().splitlines())
+    for name in ("jupyterlab", "nbgrader", "tensorflow", "keras", "gymnasium[box2d]", "numpy", "matplotlib",
+                 "imageio[ffmpeg]"):
+        assert name in requirements, f"{name} is not pinned in requirements.txt"
+    assert requirements["nbgrader"].startswith("0.9.") and requirements["jupyterlab"].startswith("4.")
+    assert requirements["keras"].startswith("3.")
+
+
+def test_environment_yml_is_python_311(repo):
+    environment = yaml.safe_load((repo / "environment.yml").read_text())
+    assert "python=3.11" in environment["dependencies"]
+
+
+def test_installed_versions_match_the_pins(repo):
+    from importlib.metadata import version
+
+    for name, pinned in pins_of((repo / "requirements.txt").read_text().splitlines()).items():
+        installed = version(name.split("[")[0])
+        assert installed == pinned, f"{name}: installed {installed}, pinned {pinned}"
+
+
+def test_postbuild_installs_the_course_package(repo):
+    postbuild = repo / "postBuild"
+    assert os.access(postbuild, os.X_OK), "postBuild must be executable for Binder"
+    assert "pip install --no-deps -e ." in postbuild.read_text()
+
+
+def test_ci_runs_the_readme_test_command(repo):
+    readme = (repo / "README.md").read_text()
+    ci = (repo / ".ci" / "run").read_text()
+    assert "make test" in readme and "make lab" in readme
+    assert ci.strip().endswith("make test") and "rm -rf .venv" in ci
+    makefile = (repo / "Makefile").read_text()
+    assert "pip install --disable-pip-version-check -r requirements.txt -e \".[test]\"" in makefile
+    assert "pip install -r requirements.txt -e \".[test]\"" in readme, "README's manual install must match the Makefile"
+
+
+def test_binder_badge_opens_notebook_01_in_jupyterlab(repo):
+    readme = (repo / "README.md").read_text()
+    match = re.search(r"\(https://mybinder\.org/v2/gh/[^/]+/[^/]+/main\?urlpath=lab/tree/([^)]+)\)", readme)
+    assert match, "no Binder badge with a JupyterLab urlpath"
+    assert (repo / match.group(1)).is_file(), f"the badge opens {match.group(1)}, which does not exist"
