@@ -73,6 +73,84 @@ def linear_schedule(steps=LINEAR_STEPS, start: float = 1.0, end: float = 0.05, d
     return start + fraction * (end - start)
 
 
+# ------------------------------------------------------------------- 03_targets
+
+GAMMA = 0.99
+
+
+def mlp_weights(rng, sizes=(8, 16, 4)) -> list[np.ndarray]:
+    """float32 weights of a ReLU MLP, He-scaled so the Q-values are of order 1."""
+    weights = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        weights.append((rng.normal(size=(n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(np.float32))
+        weights.append((rng.normal(size=n_out) * 0.1).astype(np.float32))
+    return weights
+
+
+def mlp_forward(weights, states) -> np.ndarray:
+    """The NumPy float64 reference of utils.networks.network_from_weights."""
+    x = np.asarray(states, dtype=np.float64)
+    layers = len(weights) // 2
+    for i in range(layers):
+        x = x @ weights[2 * i].astype(np.float64) + weights[2 * i + 1].astype(np.float64)
+        if i < layers - 1:
+            x = np.maximum(x, 0.0)
+    return x
+
+
+def huber(errors, delta: float = 1.0) -> np.ndarray:
+    errors = np.abs(errors)
+    return np.where(errors <= delta, 0.5 * errors**2, delta * (errors - 0.5 * delta))
+
+
+def targets_fixtures() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(30303)
+    online, target = mlp_weights(rng), mlp_weights(rng)
+    states = rng.normal(0.0, 0.7, size=(6, 8)).astype(np.float32)
+    next_states = rng.normal(0.0, 0.7, size=(6, 8)).astype(np.float32)
+    actions = np.array([0, 3, 1, 2, 1, 0], dtype=np.int64)
+    rewards = np.array([-1.5, 0.3, 10.0, -100.0, 2.0, 100.0], dtype=np.float32)
+    terminated = np.array([0, 0, 0, 1, 0, 1], dtype=np.float32)
+    rows = np.arange(len(actions))
+    not_done = 1.0 - terminated.astype(np.float64)
+    r = rewards.astype(np.float64)
+
+    next_q_table = rng.normal(0.0, 5.0, size=(6, 4))  # for compute_td_targets
+    q_table = rng.normal(0.0, 5.0, size=(6, 4))  # for q_values_for_actions
+    next_q_target = mlp_forward(target, next_states)
+    next_q_online = mlp_forward(online, next_states)
+    q_online = mlp_forward(online, states)
+    targets = r + GAMMA * not_done * next_q_target.max(axis=1)
+    q_taken = q_online[rows, actions]
+    best_online = next_q_online.argmax(axis=1)
+    double = r + GAMMA * not_done * next_q_target[rows, best_online]
+    # The tests tell mistakes apart only if these differ:
+    assert np.any(best_online != next_q_target.argmax(axis=1)), "Double DQN would equal DQN on this batch"
+    swapped = r + GAMMA * not_done * next_q_online[rows, next_q_target.argmax(axis=1)]
+    assert not np.allclose(swapped, double), "swapped networks would pass the Double DQN test"
+
+    fixtures = {
+        "03_targets/states": states,
+        "03_targets/actions": actions,
+        "03_targets/rewards": rewards,
+        "03_targets/next_states": next_states,
+        "03_targets/terminated": terminated,
+        "03_targets/next_q_table": next_q_table,
+        "03_targets/td_targets_from_table": r + GAMMA * not_done * next_q_table.max(axis=1),
+        "03_targets/q_table": q_table,
+        "03_targets/q_table_taken": q_table[rows, actions],
+        "03_targets/targets": targets,
+        "03_targets/q_taken": q_taken,
+        "03_targets/mse_loss": np.array(np.mean((targets - q_taken) ** 2)),
+        "03_targets/huber_loss": np.array(np.mean(huber(targets - q_taken))),
+        "03_targets/double_dqn_targets": double,
+    }
+    for name, weights in (("online", online), ("target", target)):
+        for i, array in enumerate(weights):
+            fixtures[f"03_targets/{name}/{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}"] = array
+    return fixtures
+
+
 def fixtures() -> dict[str, np.ndarray]:
     """Every fixture by its path relative to data/ (without .npy)."""
     table = q_value_table()
@@ -83,6 +161,7 @@ def fixtures() -> dict[str, np.ndarray]:
         "02_epsilon_greedy/decay_sequence": decay_sequence(),
         "02_epsilon_greedy/linear_steps": LINEAR_STEPS,
         "02_epsilon_greedy/linear_values": linear_schedule(),
+        **targets_fixtures(),
     }
 
 
@@ -91,7 +170,7 @@ def write(directory: Path) -> list[str]:
     for name, array in fixtures().items():
         path = directory / f"{name}.npy"
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+        np.save(path, np.asarray(array, order="C"), allow_pickle=False)
         names.append(f"{name}.npy")
     extra = sorted(
         p.relative_to(directory).as_posix()

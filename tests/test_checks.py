@@ -65,3 +65,23 @@ def test_check_and_passed(capsys):
     )
     checks.passed("run_episode stops on truncated")
     assert capsys.readouterr().out == "passed: run_episode stops on truncated\n"
+
+
+def test_check_close_names_a_known_mistake():
+    mistakes = {"is terminated used?": [3.0, 4.0], "gamma applied twice?": [9.0, 9.0]}
+    message = message_of(checks.check_close, "targets", [3.0, 4.0], [1.0, 2.0], hint="generic", mistakes=mistakes)
+    assert "hint: is terminated used?" in message and "generic" not in message
+    message = message_of(checks.check_close, "targets", [5.0, 5.0], [1.0, 2.0], hint="generic", mistakes=mistakes)
+    assert "hint: generic" in message
+
+
+def test_call_turns_errors_into_pointed_failures():
+    assert checks.call("add", lambda a, b: a + b, 1, b=2) == 3
+    message = message_of(checks.call, "targets(...)", lambda: 1 / 0, hint="check the axis")
+    assert message.startswith("targets(...) raised ZeroDivisionError: division by zero") and "check the axis" in message
+
+    def unfinished():
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        checks.call("unfinished()", unfinished)

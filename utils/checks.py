@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["to_numpy", "fail", "check", "check_close", "check_shape", "check_int", "passed"]
+__all__ = ["to_numpy", "fail", "call", "check", "check_close", "check_shape", "check_int", "passed"]
 
 
 def to_numpy(value) -> np.ndarray:
@@ -43,6 +43,19 @@ def fail(message: str, hint: str | None = None, expected=None, actual=None, show
     raise AssertionError("\n".join(lines))
 
 
+def call(name: str, function, *args, hint: str | None = None, **kwargs):
+    """``function(*args, **kwargs)``; an exception becomes a failure that names ``name`` and gives ``hint``.
+
+    ``NotImplementedError`` (an exercise not done yet) is raised as it is.
+    """
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # the student's code failed: say where, and why it may have
+        fail(f"{name} raised {type(error).__name__}: {str(error).strip()[:300]}", hint)
+
+
 def check(condition, message: str, hint: str | None = None) -> None:
     """Fail with ``message`` and ``hint`` unless ``condition`` holds."""
     if not bool(condition):
@@ -60,8 +73,19 @@ def check_shape(name: str, actual, shape: tuple, hint: str | None = None) -> np.
     return array
 
 
-def check_close(name: str, actual, expected, rtol: float = 1e-5, atol: float = 1e-6, hint: str | None = None):
+def check_close(
+    name: str,
+    actual,
+    expected,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    hint: str | None = None,
+    mistakes: dict | None = None,
+):
     """``actual`` must have the shape of ``expected`` and equal it within ``atol + rtol * |expected|``.
+
+    ``mistakes`` maps a hint to the value a known mistake produces: when
+    ``actual`` matches that value instead, that hint is given.
 
     Returns ``actual`` as a NumPy array.
     """
@@ -79,6 +103,11 @@ def check_close(name: str, actual, expected, rtol: float = 1e-5, atol: float = 1
         fail(f"{name} holds nan or inf.", hint, expected, array, show_values=True)
     wrong = ~np.isclose(array64, expected, rtol=rtol, atol=atol)
     if np.any(wrong):
+        for mistake_hint, value in (mistakes or {}).items():
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape == array64.shape and np.allclose(array64, value, rtol=rtol, atol=atol):
+                hint = mistake_hint
+                break
         where = ""
         if expected.ndim:
             first = tuple(int(i) for i in np.argwhere(wrong)[0])

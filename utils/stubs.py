@@ -1,10 +1,14 @@
-"""Test doubles for the notebooks' tests: an episode whose every step is known.
+"""Test doubles for the notebooks' tests.
 
 :class:`ScriptedEnv` plays a scripted episode (used by the tests of
 ``notebooks/01_environment``): observation ``t`` is filled with the value ``t``,
 reward ``t`` is ``rewards[t - 1]``, and it ends where it is told to. It refuses
 a step after the episode ended, so a loop that ignores ``terminated`` or
 ``truncated`` fails with a clear message instead of running on.
+
+:class:`FixedQNetwork` stands in for a Keras Q-network with Q-values the test
+chooses (``notebooks/03_targets``), so a function that quietly uses a notebook
+global instead of its argument is caught.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["ScriptedEnv"]
+__all__ = ["ScriptedEnv", "FixedQNetwork"]
 
 
 class ScriptedEnv(gym.Env):
@@ -82,3 +86,36 @@ class ScriptedEnv(gym.Env):
             return action
 
         return policy
+
+
+class FixedQNetwork:
+    """Answers every batch of states with fixed Q-values, like a Keras model would.
+
+    Args:
+        q_values: ``(batch, num_actions)``; a call with ``k`` states returns the first ``k`` rows.
+
+    ``model(states)`` returns a float32 tensor, ``model.predict(states)`` an array.
+    It has no trainable variables. ``calls`` counts the calls.
+    """
+
+    def __init__(self, q_values):
+        self.q_values = np.asarray(q_values, dtype=np.float32)
+        if self.q_values.ndim != 2:
+            raise ValueError(f"q_values must have shape (batch, num_actions), got {self.q_values.shape}")
+        self.calls = 0
+        self.trainable_variables = []
+
+    def _rows(self, states):
+        count = int(np.shape(states)[0])
+        if count > len(self.q_values):
+            raise ValueError(f"this stand-in network knows {len(self.q_values)} states, it was given {count}")
+        self.calls += 1
+        return self.q_values[:count]
+
+    def __call__(self, states, training=False):
+        import tensorflow as tf
+
+        return tf.constant(self._rows(states))
+
+    def predict(self, states, verbose=0, **kwargs):
+        return self._rows(states).copy()

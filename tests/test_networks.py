@@ -1,0 +1,73 @@
+"""utils.networks: networks stored as .npy arrays, rebuilt in Keras."""
+
+import numpy as np
+import pytest
+
+from utils import networks
+from utils.fixtures import FixtureError
+
+
+def weights(rng, sizes=(8, 16, 4)):
+    out = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        out += [rng.normal(size=(n_in, n_out)).astype(np.float32), rng.normal(size=n_out).astype(np.float32)]
+    return out
+
+
+def test_network_from_weights_computes_relu_mlp():
+    w = weights(np.random.default_rng(0))
+    model = networks.network_from_weights(w)
+    x = np.random.default_rng(1).normal(size=(5, 8)).astype(np.float32)
+    expected = np.maximum(x @ w[0] + w[1], 0) @ w[2] + w[3]
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert [layer.activation.__name__ for layer in model.layers] == ["relu", "linear"]
+
+
+def test_save_and_load_round_trip(tmp_path, monkeypatch):
+    from utils import fixtures
+
+    w = weights(np.random.default_rng(2), (3, 5, 5, 2))
+    paths = networks.save_network(w, tmp_path / "nets" / "small")
+    lines = [f"{fixtures.file_sha256(p)}  {p.relative_to(tmp_path).as_posix()}" for p in paths]
+    (tmp_path / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv(fixtures.DATA_ENV_VAR, str(tmp_path))
+    model = networks.load_network("nets/small")
+    for a, b in zip(model.get_weights(), w, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert len(networks.save_network(model, tmp_path / "again")) == 6
+
+
+def test_missing_network_is_named(tmp_path, monkeypatch):
+    from utils import fixtures
+
+    (tmp_path / "SHA256SUMS").write_text("")
+    monkeypatch.setenv(fixtures.DATA_ENV_VAR, str(tmp_path))
+    with pytest.raises(FixtureError, match="no network stored under data/nowhere/"):
+        networks.load_network("nowhere")
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ([np.zeros((8, 4))], "alternate kernel, bias"),
+        ([np.zeros((8, 4)), np.zeros(3)], "do not fit together"),
+        ([np.zeros((8, 4)), np.zeros(4), np.zeros((5, 2)), np.zeros(2)], "takes 5 inputs, the layer before gives 4"),
+    ],
+)
+def test_bad_weights_are_refused(bad, message):
+    with pytest.raises(ValueError, match=message):
+        networks.network_from_weights(bad)
+
+
+def test_fixed_q_network_stands_in_for_a_model():
+    from utils.stubs import FixedQNetwork
+
+    table = np.arange(12.0).reshape(3, 4)
+    network = FixedQNetwork(table)
+    np.testing.assert_array_equal(network(np.zeros((2, 8))).numpy(), table[:2])
+    np.testing.assert_array_equal(network.predict(np.zeros((3, 8))), table)
+    assert network.calls == 2 and network.trainable_variables == []
+    with pytest.raises(ValueError, match="knows 3 states, it was given 4"):
+        network(np.zeros((4, 8)))
+    with pytest.raises(ValueError, match="shape \\(batch, num_actions\\)"):
+        FixedQNetwork([1.0, 2.0])

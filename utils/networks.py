@@ -1,0 +1,70 @@
+"""Dense networks stored as .npy arrays in data/, rebuilt in Keras.
+
+A network is saved as ``<prefix>/kernel_0.npy, bias_0.npy, kernel_1.npy, ...``
+(float32), which does not depend on Keras' file format or version. The tests of
+``notebooks/03_targets`` and ``04_training`` use small fixed networks stored this
+way, and ``notebooks/05_evaluation`` loads the pretrained agent the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .fixtures import FixtureError, data_dir, load_fixture
+
+__all__ = ["network_weights", "network_from_weights", "load_network", "save_network"]
+
+
+def network_weights(prefix: str, verify: bool = True) -> list[np.ndarray]:
+    """``[kernel_0, bias_0, kernel_1, bias_1, ...]`` of the network stored under ``data/<prefix>/``."""
+    weights = []
+    layer = 0
+    while (data_dir() / prefix / f"kernel_{layer}.npy").is_file():
+        weights.append(load_fixture(f"{prefix}/kernel_{layer}", verify=verify))
+        weights.append(load_fixture(f"{prefix}/bias_{layer}", verify=verify))
+        layer += 1
+    if not weights:
+        raise FixtureError(f"no network stored under data/{prefix}/ (expected kernel_0.npy, bias_0.npy, ...)")
+    return weights
+
+
+def network_from_weights(weights, hidden_activation: str = "relu"):
+    """A ``keras.Sequential`` of Dense layers with these weights (ReLU hidden layers, linear output)."""
+    import keras
+
+    if len(weights) % 2:
+        raise ValueError("weights must alternate kernel, bias, kernel, bias, ...")
+    kernels, biases = weights[0::2], weights[1::2]
+    layers = [keras.Input(shape=(kernels[0].shape[0],))]
+    for i, (kernel, bias) in enumerate(zip(kernels, biases, strict=True)):
+        if kernel.ndim != 2 or bias.shape != (kernel.shape[1],):
+            raise ValueError(f"layer {i}: kernel {kernel.shape} and bias {bias.shape} do not fit together")
+        if i and kernel.shape[0] != kernels[i - 1].shape[1]:
+            raise ValueError(f"layer {i}: its kernel takes {kernel.shape[0]} inputs, the layer before gives "
+                             f"{kernels[i - 1].shape[1]}")
+        last = i == len(kernels) - 1
+        layers.append(keras.layers.Dense(kernel.shape[1], activation=None if last else hidden_activation))
+    model = keras.Sequential(layers)
+    model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
+    return model
+
+
+def load_network(prefix: str, hidden_activation: str = "relu"):
+    """The Keras model stored under ``data/<prefix>/``, checked against the manifest."""
+    return network_from_weights(network_weights(prefix), hidden_activation)
+
+
+def save_network(weights, directory: Path) -> list[Path]:
+    """Write ``[kernel_0, bias_0, ...]`` (or a Keras model's weights) as float32 .npy files."""
+    if hasattr(weights, "get_weights"):
+        weights = weights.get_weights()
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, array in enumerate(weights):
+        path = directory / f"{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}.npy"
+        np.save(path, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+        paths.append(path)
+    return paths
