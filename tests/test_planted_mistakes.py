@@ -47,14 +47,54 @@ MISTAKES_03 = [
 ]
 
 
-def test_the_solution_passes_every_test_cell():
-    outcomes = run_graded_cells("03_targets")
+STEP = "observation, reward, terminated, truncated, _ = env.step(action)"
+MISTAKES_01 = [
+    ("episode ignores truncated", [("run_episode", "if terminated or truncated:", "if terminated:")],
+     "test_run_episode_limits", "stop when terminated OR truncated"),
+    ("episode ignores max_steps", [("run_episode", "while num_steps < max_steps:", "while True:")],
+     "test_run_episode_limits", "with max_steps=7"),
+    ("observation never updated", [("run_episode", STEP, "_, reward, terminated, truncated, _ = env.step(action)")],
+     "test_run_episode_basics", "the newest one"),
+]
+
+GREEDY = "q_values = np.asarray(q_values).reshape(-1)  # (n,)\n    return int(np.argmax(q_values))"
+MISTAKES_02 = [
+    ("argmax over the wrong axis", [("greedy_action", GREEDY, "return np.argmax(np.asarray(q_values), axis=0)")],
+     "test_greedy_action", "argmax over the last axis"),
+    ("epsilon compared the wrong way round",
+     [("epsilon_greedy_action", "if rng.random() < epsilon:", "if rng.random() > epsilon:")],
+     "test_epsilon_greedy_extremes", "with probability epsilon"),
+    ("random action only among the non-greedy ones",
+     [("epsilon_greedy_action", "return int(rng.integers(num_actions))",
+       "others = [a for a in range(num_actions) if a != greedy_action(q_values)]\n"
+       "        return int(others[rng.integers(num_actions - 1)])")],
+     "test_epsilon_greedy_extremes", "the greedy one included"),
+    ("randomness not taken from rng",
+     [("epsilon_greedy_action", "if rng.random() < epsilon:", "if np.random.random() < epsilon:"),
+      ("epsilon_greedy_action", "return int(rng.integers(num_actions))", "return int(np.random.randint(num_actions))")],
+     "test_epsilon_greedy_statistics", "take all randomness from rng"),
+    ("the floor of the schedule ignored",
+     [("decay_epsilon", "return float(max(epsilon_min, epsilon * decay))", "return float(epsilon * decay)")],
+     "test_decay_epsilon", "the floor epsilon_min is ignored"),
+    ("linear schedule not clipped at its end",
+     [("decay_epsilon", "fraction = min(step / duration, 1.0)", "fraction = step / duration")],
+     "test_linear_epsilon", "stays at `end`"),
+]
+
+ALL = [("01_environment", *m) for m in MISTAKES_01] + [("02_epsilon_greedy", *m) for m in MISTAKES_02] + [
+    ("03_targets", *m) for m in MISTAKES_03
+]
+
+
+@pytest.mark.parametrize("assignment", ["01_environment", "02_epsilon_greedy", "03_targets"])
+def test_the_solution_passes_every_test_cell(assignment):
+    outcomes = run_graded_cells(assignment)
     assert outcomes and all(error is None for error in outcomes.values()), outcomes
 
 
-@pytest.mark.parametrize("name, replacements, cell, hint", MISTAKES_03, ids=[m[0] for m in MISTAKES_03])
-def test_a_planted_mistake_in_03_loses_points_and_says_why(name, replacements, cell, hint):
-    outcomes = run_graded_cells("03_targets", [Mistake(name, *r) for r in replacements])
+@pytest.mark.parametrize("assignment, name, replacements, cell, hint", ALL, ids=[f"{m[0][:2]}: {m[1]}" for m in ALL])
+def test_a_planted_mistake_loses_points_and_says_why(assignment, name, replacements, cell, hint):
+    outcomes = run_graded_cells(assignment, [Mistake(name, *r) for r in replacements])
     failed = {grade_id: error for grade_id, error in outcomes.items() if error}
     assert failed, f"{name}: every test passed"
     assert cell in failed, f"{name}: {cell} passed; failed: {sorted(failed)}"
