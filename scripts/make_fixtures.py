@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import utils  # noqa: E402  (quiet start-up before anything else)
-from utils.fixtures import MANIFEST_NAME, file_sha256  # noqa: E402
+from utils.fixtures import MANIFEST_NAME, write_manifest  # noqa: E402
 
 # ---------------------------------------------------------------- 01_environment
 
@@ -151,6 +151,75 @@ def targets_fixtures() -> dict[str, np.ndarray]:
     return fixtures
 
 
+# ------------------------------------------------------------------ 04_training
+
+TAU = 0.1
+LEARNING_RATE = 1e-3
+
+
+def huber_loss_gradients(weights, batch, gamma):
+    """Huber loss (delta 1) of compute_loss and its gradient w.r.t. the online weights, in float64."""
+    online, target = weights
+    states, actions, rewards, next_states, terminated = batch
+    rows = np.arange(len(actions))
+    targets = rewards.astype(np.float64) + gamma * (1.0 - terminated) * mlp_forward(target, next_states).max(axis=1)
+    x = [np.asarray(states, dtype=np.float64)]  # inputs of each layer
+    pre = []  # pre-activations of each layer
+    layers = len(online) // 2
+    for i in range(layers):
+        pre.append(x[-1] @ online[2 * i].astype(np.float64) + online[2 * i + 1].astype(np.float64))
+        if i < layers - 1:
+            x.append(np.maximum(pre[-1], 0.0))
+    errors = targets - pre[-1][rows, actions]
+    loss = float(np.mean(huber(errors)))
+    grad_out = np.zeros_like(pre[-1])
+    grad_out[rows, actions] = -np.clip(errors, -1.0, 1.0) / len(actions)  # d loss / d Q(s, a)
+    grads = [None] * len(online)
+    for i in reversed(range(layers)):
+        grads[2 * i] = x[i].T @ grad_out
+        grads[2 * i + 1] = grad_out.sum(axis=0)
+        if i:
+            grad_out = (grad_out @ online[2 * i].astype(np.float64).T) * (pre[i - 1] > 0)
+    # float32 and float64 must agree on which ReLUs are on:
+    assert all(np.abs(p).min() > 1e-4 for p in pre[:-1]), "a pre-activation is too close to 0"
+    return loss, grads
+
+
+def keras_adam_first_step(variable, gradient, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """One step of keras.optimizers.Adam from fresh moments, as Keras 3 writes it."""
+    alpha = learning_rate * np.sqrt(1 - beta_2) / (1 - beta_1)
+    m = (1 - beta_1) * gradient
+    v = (1 - beta_2) * gradient**2
+    return variable.astype(np.float64) - m * alpha / (np.sqrt(v) + epsilon)
+
+
+def training_fixtures() -> dict[str, np.ndarray]:
+    """soft_update and one train_step (Huber loss, Adam) from the fixed networks and batch of 03_targets."""
+    parts = targets_fixtures()
+    online = [parts[f"03_targets/online/{kind}_{i}"] for i in range(2) for kind in ("kernel", "bias")]
+    target = [parts[f"03_targets/target/{kind}_{i}"] for i in range(2) for kind in ("kernel", "bias")]
+    batch = tuple(parts[f"03_targets/{name}"] for name in ("states", "actions", "rewards", "next_states", "terminated"))
+    loss, grads = huber_loss_gradients((online, target), batch, GAMMA)
+    online_after = [keras_adam_first_step(w, g, LEARNING_RATE) for w, g in zip(online, grads, strict=True)]
+    fixtures = {
+        "04_training/train_step_loss": np.array(loss),
+    }
+    for i in range(len(online)):
+        name = f"{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}"
+        old_online, old_target = online[i].astype(np.float64), target[i].astype(np.float64)
+        fixtures[f"04_training/soft_update_tau_0.1/{name}"] = TAU * old_online + (1 - TAU) * old_target
+        fixtures[f"04_training/train_step_online/{name}"] = online_after[i]
+        fixtures[f"04_training/train_step_target/{name}"] = TAU * online_after[i] + (1 - TAU) * old_target
+    return fixtures
+
+
+def is_float32_input(name: str) -> bool:
+    """Inputs stored as float32 on purpose (batches, network weights); expected values are float64."""
+    return name.rsplit("/", 1)[-1] in ("states", "next_states", "rewards", "terminated") or any(
+        part in name for part in ("/online/", "/target/")
+    )
+
+
 def fixtures() -> dict[str, np.ndarray]:
     """Every fixture by its path relative to data/ (without .npy)."""
     table = q_value_table()
@@ -162,23 +231,19 @@ def fixtures() -> dict[str, np.ndarray]:
         "02_epsilon_greedy/linear_steps": LINEAR_STEPS,
         "02_epsilon_greedy/linear_values": linear_schedule(),
         **targets_fixtures(),
+        **training_fixtures(),
     }
 
 
 def write(directory: Path) -> list[str]:
+    """Write every fixture into ``directory`` and list all its files in SHA256SUMS. Returns the fixtures' names."""
     names = []
     for name, array in fixtures().items():
         path = directory / f"{name}.npy"
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, np.asarray(array, order="C"), allow_pickle=False)
         names.append(f"{name}.npy")
-    extra = sorted(
-        p.relative_to(directory).as_posix()
-        for p in directory.rglob("*")
-        if p.is_file() and p.name != MANIFEST_NAME and p.suffix != ".npy"
-    )
-    lines = [f"{file_sha256(directory / n)}  {n}" for n in sorted(names + extra)]
-    (directory / MANIFEST_NAME).write_text("\n".join(lines) + "\n")
+    write_manifest(directory)
     return sorted(names)
 
 

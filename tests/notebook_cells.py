@@ -11,11 +11,8 @@ starting a kernel per mistake.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import nbformat
-
-REPO = Path(__file__).resolve().parent.parent
+from solution_code import graded_cells
 
 
 @dataclass
@@ -28,15 +25,9 @@ class Mistake:
     new: str
 
 
-def solution_cells(assignment: str) -> list:
-    (path,) = (REPO / "solutions" / assignment).glob("*.ipynb")
-    notebook = nbformat.read(path, 4)
-    return [c for c in notebook.cells if c.cell_type == "code" and "nbgrader" in c.metadata]
-
-
 def run_graded_cells(assignment: str, mistakes: list[Mistake] = ()) -> dict[str, str | None]:
     """``{test grade_id: None if it passed, else the error}`` with the mistakes planted."""
-    cells = solution_cells(assignment)
+    cells = graded_cells(assignment)
     by_id = {c.metadata.nbgrader["grade_id"]: c for c in cells}
     sources = {grade_id: cell.source for grade_id, cell in by_id.items()}
     for mistake in mistakes:

@@ -65,3 +65,12 @@ def test_a_missing_data_folder_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv(fixtures.DATA_ENV_VAR, str(tmp_path / "nowhere"))
     with pytest.raises(FixtureError, match="data folder .* does not exist"):
         fixtures.data_dir()
+
+
+def test_write_manifest_lists_every_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    np.save(tmp_path / "a" / "x.npy", np.zeros(2))
+    (tmp_path / "config.json").write_text("{}")
+    assert fixtures.write_manifest(tmp_path) == ["a/x.npy", "config.json"]
+    assert set(fixtures.read_manifest(tmp_path)) == {"a/x.npy", "config.json"}
+    assert fixtures.verify_fixtures(tmp_path) == ["a/x.npy", "config.json"]

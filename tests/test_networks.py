@@ -71,3 +71,27 @@ def test_fixed_q_network_stands_in_for_a_model():
         network(np.zeros((4, 8)))
     with pytest.raises(ValueError, match="shape \\(batch, num_actions\\)"):
         FixedQNetwork([1.0, 2.0])
+
+
+def test_numpy_q_network_matches_keras_and_follows_sync():
+    model = networks.network_from_weights(weights(np.random.default_rng(3), (8, 32, 32, 4)))
+    fast = networks.NumpyQNetwork(model)
+    state = np.random.default_rng(4).normal(size=8).astype(np.float32)
+    np.testing.assert_allclose(fast(state), model(state[None]).numpy()[0], rtol=1e-5, atol=1e-5)
+    model.layers[-1].bias.assign(model.layers[-1].bias + 1.0)
+    assert not np.allclose(fast(state), model(state[None]).numpy()[0]), "the copy must not follow before sync()"
+    fast.sync()
+    np.testing.assert_allclose(fast(state), model(state[None]).numpy()[0], rtol=1e-5, atol=1e-5)
+    assert fast.syncs == 2
+
+
+def test_numpy_q_network_refuses_other_architectures():
+    import keras
+
+    layers = [keras.Input((8, 1)), keras.layers.Conv1D(2, 3), keras.layers.Flatten(), keras.layers.Dense(4)]
+    conv = keras.Sequential(layers)
+    with pytest.raises(TypeError, match="Dense layers only"):
+        networks.NumpyQNetwork(conv)
+    tanh = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(4)])
+    with pytest.raises(ValueError, match="ReLU hidden layers and a linear output"):
+        networks.NumpyQNetwork(tanh)

@@ -16,6 +16,8 @@ __all__ = [
     "NUM_ACTIONS",
     "SOLVED_THRESHOLD",
     "SOLVED_WINDOW",
+    "EVALUATION_SEED",
+    "EVALUATION_EPISODES",
     "make_env",
 ]
 
@@ -43,6 +45,11 @@ NUM_ACTIONS = len(ACTION_NAMES)
 #: last SOLVED_WINDOW episodes is at least SOLVED_THRESHOLD.
 SOLVED_THRESHOLD = 200.0
 SOLVED_WINDOW = 100
+
+#: Held-out evaluation: episode i of an evaluation is reset with seed
+#: EVALUATION_SEED + i. Training and checkpoint selection never use these seeds.
+EVALUATION_SEED = 10_000
+EVALUATION_EPISODES = 100
 
 
 def make_env(seed: int | None = None, render_mode: str | None = None, **kwargs) -> gym.Env:

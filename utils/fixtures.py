@@ -23,6 +23,7 @@ __all__ = [
     "read_manifest",
     "file_sha256",
     "verify_fixtures",
+    "write_manifest",
 ]
 
 #: Set this environment variable to use a ``data/`` folder somewhere else.
@@ -125,3 +126,17 @@ def verify_fixtures(directory: Path | None = None) -> list[str]:
     if problems:
         raise FixtureError("\n".join(problems))
     return sorted(manifest)
+
+
+def write_manifest(directory: Path | None = None) -> list[str]:
+    """Write ``SHA256SUMS`` for every file below ``directory`` (default: data/). Returns their names.
+
+    Run by scripts/make_fixtures.py and scripts/train_pretrained.py after they write data/.
+    """
+    directory = data_dir() if directory is None else Path(directory)
+    names = sorted(
+        p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST_NAME
+    )
+    lines = [f"{file_sha256(directory / name)}  {name}" for name in names]
+    (directory / MANIFEST_NAME).write_text("".join(line + "\n" for line in lines))
+    return names
