@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lab test release fixtures bench clean
+.PHONY: install lab test release grade fixtures figures bench clean
 
 install: $(STAMP)
 
@@ -23,11 +23,18 @@ test: install  ## run every test: utils, fixtures, notebooks, nbgrader
 release: install  ## regenerate notebooks/ from solutions/ with nbgrader
 	$(BIN)/python scripts/release.py
 
+grade: install  ## autograde submitted/, write feedback/ and grades.csv
+	$(BIN)/python scripts/grade.py
+
 fixtures: install  ## regenerate data/ fixtures and data/SHA256SUMS
 	$(BIN)/python scripts/make_fixtures.py
 
+figures: install  ## redraw figures/
+	$(BIN)/python scripts/make_figures.py
+
 bench: install  ## print the benchmark figures
 	$(BIN)/python scripts/bench_buffer.py
+	$(BIN)/python scripts/bench_training.py
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache

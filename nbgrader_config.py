@@ -31,6 +31,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # interrupted, the cell scores 0, and grading goes on.
 c.Execute.timeout = 60
 
+# A test cell a student deleted is put back from the gradebook and graded.
+c.OverwriteCells.add_missing_cells = True
+
 # What a student sees in place of the solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

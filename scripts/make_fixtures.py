@@ -213,6 +213,43 @@ def training_fixtures() -> dict[str, np.ndarray]:
     return fixtures
 
 
+# ---------------------------------------------------------------- 05_evaluation
+
+EVALUATION_FIXTURE_SEED = 123
+
+
+def hover_policy_returns(episodes: int = 5) -> np.ndarray:
+    """Returns of utils.stubs.hover_policy, episode i reset with seed EVALUATION_FIXTURE_SEED + i."""
+    from utils.stubs import hover_policy
+
+    env = utils.make_env()
+    returns = []
+    for i in range(episodes):
+        observation, _ = env.reset(seed=EVALUATION_FIXTURE_SEED + i)
+        total, terminated, truncated = 0.0, False, False
+        while not (terminated or truncated):
+            observation, reward, terminated, truncated, _ = env.step(hover_policy(observation))
+            total += float(reward)
+        returns.append(total)
+    env.close()
+    return np.array(returns, dtype=np.float64)
+
+
+def rolling_means(values, window: int) -> np.ndarray:
+    """Mean of each value and the window - 1 before it (fewer at the start), by plain loops."""
+    return np.array([np.mean(values[max(0, i - window + 1): i + 1]) for i in range(len(values))], dtype=np.float64)
+
+
+def evaluation_fixtures() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(50505)
+    values = rng.normal(0.0, 100.0, size=30)
+    return {
+        "05_evaluation/hover_policy_returns": hover_policy_returns(),
+        "05_evaluation/rolling_values": values,
+        "05_evaluation/rolling_mean_window_5": rolling_means(values, 5),
+    }
+
+
 def is_float32_input(name: str) -> bool:
     """Inputs stored as float32 on purpose (batches, network weights); expected values are float64."""
     return name.rsplit("/", 1)[-1] in ("states", "next_states", "rewards", "terminated") or any(
@@ -232,6 +269,7 @@ def fixtures() -> dict[str, np.ndarray]:
         "02_epsilon_greedy/linear_values": linear_schedule(),
         **targets_fixtures(),
         **training_fixtures(),
+        **evaluation_fixtures(),
     }
 
 

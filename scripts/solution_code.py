@@ -11,6 +11,8 @@ student is asked to write, not a copy of it.
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 import nbformat
@@ -27,9 +29,16 @@ def graded_cells(assignment: str) -> list:
     return [c for c in notebook.cells if c.cell_type == "code" and "nbgrader" in c.metadata]
 
 
+def fresh_namespace(name: str) -> dict:
+    """The globals of a new module registered in sys.modules, as a notebook's are (dataclasses need that)."""
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    return module.__dict__
+
+
 def load_solution(assignment: str, sources: dict[str, str] | None = None) -> dict:
     """Run the set-up and solution cells; ``sources`` may replace a cell's code by its grade_id."""
-    namespace = {"__name__": f"solution_{assignment}"}
+    namespace = fresh_namespace(f"solution_{assignment}")
     for cell in graded_cells(assignment):
         meta = cell.metadata.nbgrader
         if meta.get("grade"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solution_code import graded_cells
+from solution_code import fresh_namespace, graded_cells
 
 
 @dataclass
@@ -37,7 +37,7 @@ def run_graded_cells(assignment: str, mistakes: list[Mistake] = ()) -> dict[str,
             raise ValueError(f"mistake {mistake.name!r}: {mistake.old!r} is not in cell {mistake.cell!r}")
         sources[mistake.cell] = sources[mistake.cell].replace(mistake.old, mistake.new)
 
-    namespace = {"__name__": "__notebook__"}
+    namespace = fresh_namespace(f"graded_{assignment}")
     outcomes = {}
     for cell in cells:
         meta = cell.metadata.nbgrader

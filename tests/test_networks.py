@@ -95,3 +95,13 @@ def test_numpy_q_network_refuses_other_architectures():
     tanh = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(4)])
     with pytest.raises(ValueError, match="ReLU hidden layers and a linear output"):
         networks.NumpyQNetwork(tanh)
+
+
+def test_read_network_loads_a_saved_agent(tmp_path):
+    w = weights(np.random.default_rng(5))
+    networks.save_network(w, tmp_path / "my_agent")
+    model = networks.read_network(tmp_path / "my_agent")
+    for a, b in zip(model.get_weights(), w, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(FileNotFoundError, match="no network saved in"):
+        networks.read_network(tmp_path / "nothing")

@@ -8,3 +8,44 @@ def test_buffer_benchmark_prints_ratios(capsys):
     out = capsys.readouterr().out
     assert "sampling speed-up:" in out and "memory ratio:" in out and "append all (s)" in out
     assert figures["sample_speedup"] > 0 and 0 < figures["memory_ratio"] < 1
+
+
+def test_training_benchmark_prints_its_figures(capsys):
+    import bench_training
+
+    figures = bench_training.speed(400)
+    out = capsys.readouterr().out
+    for words in ("env.step alone (the floor)", "tutorial-style baseline", "the course's train_agent",
+                  "speed-up over the baseline"):
+        assert words in out
+    assert figures["floor"] > figures["course"] > 0 and figures["baseline"] > 0
+
+
+def test_time_to_solve_reports_each_seed(capsys):
+    import bench_training
+
+    results = bench_training.solve([0], max_env_steps=300)
+    out = capsys.readouterr().out
+    assert results[0]["steps"] == 300 and not results[0]["solved"]
+    assert "seed 0: NOT solved after 300 env steps" in out and "median:" in out
+
+
+def test_train_pretrained_writes_an_agent(tmp_path, capsys):
+    import json
+
+    import train_pretrained
+
+    out_dir = tmp_path / "pretrained"
+    code = train_pretrained.main(["--max-env-steps", "400", "--eval-every", "1", "--selection-episodes", "1",
+                                  "--evaluation-episodes", "2", "--out", str(out_dir)])
+    assert code == 1, "a 400-step agent cannot meet the bar, and the script must say so with its exit code"
+    summary = json.loads((out_dir / "config.json").read_text())
+    assert summary["evaluation"]["episodes"] == 2 and summary["env_steps"] == 400
+    assert (out_dir / "kernel_0.npy").is_file() and (out_dir / "learning_curve.npy").is_file()
+    assert "held-out evaluation" in capsys.readouterr().out
+
+
+def test_figures_are_up_to_date():
+    import make_figures
+
+    assert make_figures.main(["--check"]) == 0, "run scripts/make_figures.py and commit figures/"

@@ -18,6 +18,8 @@ silence_libraries()  # before anything imports TensorFlow
 from .buffer import ExperienceBuffer  # noqa: E402
 from .envs import (  # noqa: E402
     ACTION_NAMES,
+    EVALUATION_EPISODES,
+    EVALUATION_SEED,
     NUM_ACTIONS,
     OBSERVATION_NAMES,
     SOLVED_THRESHOLD,
@@ -30,6 +32,8 @@ from .fixtures import FixtureError, data_dir, load_fixture, verify_fixtures  # n
 
 __all__ = [
     "ACTION_NAMES",
+    "EVALUATION_EPISODES",
+    "EVALUATION_SEED",
     "NUM_ACTIONS",
     "OBSERVATION_NAMES",
     "SOLVED_THRESHOLD",

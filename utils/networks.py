@@ -19,7 +19,14 @@ import numpy as np
 
 from .fixtures import FixtureError, data_dir, load_fixture
 
-__all__ = ["network_weights", "network_from_weights", "load_network", "save_network", "NumpyQNetwork"]
+__all__ = [
+    "network_weights",
+    "network_from_weights",
+    "load_network",
+    "read_network",
+    "save_network",
+    "NumpyQNetwork",
+]
 
 
 def network_weights(prefix: str, verify: bool = True) -> list[np.ndarray]:
@@ -59,6 +66,24 @@ def network_from_weights(weights, hidden_activation: str = "relu"):
 def load_network(prefix: str, hidden_activation: str = "relu"):
     """The Keras model stored under ``data/<prefix>/``, checked against the manifest."""
     return network_from_weights(network_weights(prefix), hidden_activation)
+
+
+def read_network(directory, hidden_activation: str = "relu"):
+    """The Keras model saved by :func:`save_network` in ``directory`` (a student's agent, not a fixture).
+
+    Raises:
+        FileNotFoundError: naming the folder when it holds no ``kernel_0.npy``.
+    """
+    directory = Path(directory)
+    weights = []
+    layer = 0
+    while (directory / f"kernel_{layer}.npy").is_file():
+        weights.append(np.load(directory / f"kernel_{layer}.npy", allow_pickle=False))
+        weights.append(np.load(directory / f"bias_{layer}.npy", allow_pickle=False))
+        layer += 1
+    if not weights:
+        raise FileNotFoundError(f"no network saved in {directory} (expected kernel_0.npy, bias_0.npy, ...)")
+    return network_from_weights(weights, hidden_activation)
 
 
 def save_network(weights, directory: Path) -> list[Path]:

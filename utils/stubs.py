@@ -9,6 +9,9 @@ a step after the episode ended, so a loop that ignores ``terminated`` or
 :class:`FixedQNetwork` stands in for a Keras Q-network with Q-values the test
 chooses (``notebooks/03_targets``), so a function that quietly uses a notebook
 global instead of its argument is caught.
+
+:func:`hover_policy` is a fixed, deterministic LunarLander policy whose returns
+on fixed seeds are a fixture (``notebooks/05_evaluation``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["ScriptedEnv", "FixedQNetwork"]
+__all__ = ["ScriptedEnv", "FixedQNetwork", "hover_policy"]
 
 
 class ScriptedEnv(gym.Env):
@@ -119,3 +122,15 @@ class FixedQNetwork:
 
     def predict(self, states, verbose=0, **kwargs):
         return self._rows(states).copy()
+
+
+def hover_policy(observation) -> int:
+    """Fire the main engine while falling fast, else straighten up: a fixed policy for tests."""
+    vy, angle = float(observation[3]), float(observation[4])
+    if vy < -0.2:
+        return 2
+    if angle < -0.05:
+        return 1
+    if angle > 0.05:
+        return 3
+    return 0

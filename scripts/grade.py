@@ -1,0 +1,107 @@
+"""Grade a cohort with nbgrader's own commands, in the order an instructor runs them.
+
+    python scripts/grade.py                      # every assignment, every student in submitted/
+    python scripts/grade.py 01_environment       # some assignments
+    python scripts/grade.py --zip                # first collect LMS zips from downloaded/<assignment>/archive/
+
+Steps (each one an nbgrader command; this script only chains them):
+
+1. ``python scripts/release.py``: regenerate notebooks/ and record the assignments in the gradebook;
+2. ``nbgrader zip_collect <assignment>`` with ``--zip``: unpack LMS downloads into submitted/;
+3. ``nbgrader db student add <id>`` for every folder of submitted/;
+4. ``nbgrader autograde <assignment>``;
+5. ``nbgrader generate_feedback <assignment>``: HTML in feedback/<student>/<assignment>/;
+6. ``nbgrader export``: grades.csv.
+
+Nothing is lost: nbgrader never writes to submitted/, and the gradebook is
+copied to gradebook.db.backup first and put back if a step fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from release import assignments  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+def nbgrader(root: Path, *args: str) -> None:
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    env.pop("NBGRADER_EXECUTION", None)
+    print(f"$ nbgrader {' '.join(args)}", flush=True)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"],
+                            cwd=root, env=env, text=True, capture_output=True)
+    sys.stdout.write(result.stdout)
+    sys.stdout.write(result.stderr)
+    if result.returncode != 0:
+        raise StepFailed(f"`nbgrader {' '.join(args)}` failed with exit code {result.returncode}")
+
+
+def students_of(root: Path) -> list[str]:
+    submitted = root / "submitted"
+    return sorted(p.name for p in submitted.iterdir() if p.is_dir()) if submitted.is_dir() else []
+
+
+def grade(root: Path, names: list[str], collect_zips: bool) -> Path:
+    """Run the steps; return the path of grades.csv."""
+    release = [sys.executable, str(root / "scripts" / "release.py"), *names]
+    print(f"$ {' '.join(release[1:])}", flush=True)
+    if subprocess.run(release, cwd=root).returncode != 0:
+        raise StepFailed("scripts/release.py failed")
+    if collect_zips:
+        for name in names:
+            if (root / "downloaded" / name / "archive").is_dir():
+                nbgrader(root, "zip_collect", name, "--force")
+    students = students_of(root)
+    if not students:
+        raise StepFailed(f"no submissions: put them in {root / 'submitted'}/<student>/<assignment>/")
+    for student in students:
+        nbgrader(root, "db", "student", "add", student)
+    for name in names:
+        nbgrader(root, "autograde", name, "--force")
+        nbgrader(root, "generate_feedback", name, "--force")
+    grades = root / "grades.csv"
+    nbgrader(root, "export", f"--to={grades}")
+    return grades
+
+
+def main(argv=None) -> int:
+    known = assignments()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignments", nargs="*", help=f"default: {' '.join(known)}")
+    parser.add_argument("--zip", action="store_true", help="collect downloaded/<assignment>/archive/*.zip first")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.assignments) - set(known))
+    if unknown:
+        parser.error(f"unknown assignments {unknown}; nbgrader_config.py lists {known}")
+    names = args.assignments or known
+
+    gradebook = REPO / "gradebook.db"
+    backup = REPO / "gradebook.db.backup"
+    if gradebook.exists():
+        shutil.copy2(gradebook, backup)
+    try:
+        grades = grade(REPO, names, args.zip)
+    except StepFailed as error:
+        if backup.exists():
+            shutil.copy2(backup, gradebook)
+            print(f"gradebook.db restored from {backup.name}", file=sys.stderr)
+        print(f"grading stopped: {error}", file=sys.stderr)
+        return 1
+    print(f"done: feedback in {REPO / 'feedback'}, grades in {grades}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
