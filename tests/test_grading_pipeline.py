@@ -124,7 +124,7 @@ def graded(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "DQN_COURSE_FAST", "MPLBACKEND")}
     # A shorter cell timeout than the course's 60 s keeps the infinite loop cheap; the mechanism is the same.
     (root / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text().replace(
-        "c.Execute.timeout = 60", "c.Execute.timeout = 20"))
+        "c.Execute.timeout = 60", "c.Execute.timeout = 30"))
     result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py")], cwd=root, env=env,
                             capture_output=True, text=True, timeout=3000)
     return {"root": root, "result": result, "before": before}

@@ -81,12 +81,64 @@ MISTAKES_02 = [
      "test_linear_epsilon", "stays at `end`"),
 ]
 
-ALL = [("01_environment", *m) for m in MISTAKES_01] + [("02_epsilon_greedy", *m) for m in MISTAKES_02] + [
-    ("03_targets", *m) for m in MISTAKES_03
+APPLY = "optimizer.apply_gradients(zip(gradients, q_network.trainable_variables))"
+MIX = "tau * online_weight + (1.0 - tau) * target_weight"
+MISTAKES_04 = [
+    ("target network never updated", [("train_step", "    soft_update(target_network, q_network, tau)\n", "")],
+     "test_train_step", "never updated"),
+    ("target network hard-copied every step",
+     [("train_step", "soft_update(target_network, q_network, tau)", "soft_update(target_network, q_network, 1.0)")],
+     "test_train_step", "hard-copied"),
+    ("tau applied the wrong way round", [("soft_update", MIX, "(1.0 - tau) * online_weight + tau * target_weight")],
+     "test_soft_update", "wrong way round"),
+    ("gradients applied to the target network",
+     [("train_step", APPLY, "optimizer.apply_gradients(zip(gradients, target_network.trainable_variables))")],
+     "test_train_step", "apply the gradients to q_network"),
+    ("state = next_state forgotten", [("train_agent", "            state = next_state  # easy to forget\n", "")],
+     "test_train_agent_learning", "state = next_state"),
+    ("terminated and truncated mixed up in the buffer",
+     [("train_agent", "buffer.append(state, action, reward, next_state, terminated)",
+       "buffer.append(state, action, reward, next_state, terminated or truncated)")],
+     "test_train_agent_learning", "store terminated, not terminated or truncated"),
+    ("epsilon decayed every step instead of every episode",
+     [("train_agent", "            step += 1\n",
+       "            step += 1\n"
+       "            epsilon = decay_epsilon(epsilon, config.epsilon_decay, config.epsilon_min)\n")],
+     "test_train_agent_history", "decay it once, after the episode"),
 ]
 
+MISTAKES_05 = [
+    ("exploration left on during evaluation",
+     [("greedy_policy", "return int(np.argmax(q_values(observation)))",
+       "return int(np.random.randint(4)) if np.random.random() < 0.05 else int(np.argmax(q_values(observation)))")],
+     "test_greedy_policy", "evaluation must be greedy"),
+    ("environment not reseeded per episode",
+     [("evaluate_policy", "env.reset(seed=seed + i)", "env.reset(seed=seed if i == 0 else None)")],
+     "test_evaluate_policy", "reseed every episode"),
+    ("returns averaged over steps",
+     [("evaluate_policy", "    returns = np.zeros(num_episodes)\n",
+       "    returns = np.zeros(num_episodes)\n    steps_taken = np.zeros(num_episodes)\n"),
+      ("evaluate_policy", "            returns[i] += reward\n    return returns",
+       "            returns[i] += reward\n            steps_taken[i] += 1\n    return returns / steps_taken")],
+     "test_evaluate_policy", "averaged over steps"),
+    ("rolling window one too wide", [("rolling_mean", "ends - window", "ends - window - 1")],
+     "test_rolling_mean", "one too wide"),
+    ("solved rule on the last window - 1 returns",
+     [("is_solved", "returns[-window:].mean()", "returns[-window + 1:].mean()")],
+     "test_is_solved_edge_cases", "not window - 1"),
+]
 
-@pytest.mark.parametrize("assignment", ["01_environment", "02_epsilon_greedy", "03_targets"])
+ALL = (
+    [("01_environment", *m) for m in MISTAKES_01]
+    + [("02_epsilon_greedy", *m) for m in MISTAKES_02]
+    + [("03_targets", *m) for m in MISTAKES_03]
+    + [("04_training", *m) for m in MISTAKES_04]
+    + [("05_evaluation", *m) for m in MISTAKES_05]
+)
+
+
+@pytest.mark.parametrize("assignment", ["01_environment", "02_epsilon_greedy", "03_targets", "04_training",
+                                        "05_evaluation"])
 def test_the_solution_passes_every_test_cell(assignment):
     outcomes = run_graded_cells(assignment)
     assert outcomes and all(error is None for error in outcomes.values()), outcomes
