@@ -35,6 +35,7 @@ figures: install  ## redraw figures/
 bench: install  ## print the benchmark figures
 	$(BIN)/python scripts/bench_buffer.py
 	$(BIN)/python scripts/bench_training.py
+	$(BIN)/python scripts/bench_autograde.py
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache

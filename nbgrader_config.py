@@ -7,6 +7,11 @@ notebooks/<assignment>/ the student notebooks (its "release"), made by
 
 import os
 
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
+
 #: The five assignments, in the order students take them (see README.md).
 ASSIGNMENTS = [
     "01_environment",
@@ -30,6 +35,29 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Every cell must finish within this many seconds; a student's infinite loop is
 # interrupted, the cell scores 0, and grading goes on.
 c.Execute.timeout = 60
+
+
+class ExecuteUntilTheKernelDies(Execute):
+    """nbgrader's Execute, except that a kernel that dies (os._exit, a crash) does not
+    stop the grading of the submission: the cell it died in and every cell after it
+    get an error output, so their tests score 0 and the tests that ran keep their marks."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        try:
+            return super().preprocess(nb, resources, km=km)
+        except DeadKernelError as error:
+            self.log.warning("the kernel died: the cells from there on score 0 (%s)", error)
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.get("execution_count") is None:
+                    cell.outputs.append(new_output(
+                        "error", ename="DeadKernelError", evalue="the kernel died before this cell finished",
+                        traceback=["DeadKernelError: the kernel died (for example os._exit or a crash) "
+                                   "before this cell finished"]))
+            return nb, resources
+
+
+_defaults = Autograde.class_traits()["autograde_preprocessors"].default()
+c.Autograde.autograde_preprocessors = [ExecuteUntilTheKernelDies if p is Execute else p for p in _defaults]
 
 # A test cell a student deleted is put back from the gradebook and graded.
 c.OverwriteCells.add_missing_cells = True

@@ -14,20 +14,23 @@ Steps (each one an nbgrader command; this script only chains them):
 6. ``nbgrader export``: grades.csv.
 
 Nothing is lost: nbgrader never writes to submitted/, and the gradebook is
-copied to gradebook.db.backup first and put back if a step fails.
+copied to gradebook.db.backup first and put back if a step that concerns
+everyone fails (the release, adding students, the export). When only some
+submissions cannot be autograded (an unreadable notebook, say), the others are
+graded as usual, the script names the failures at the end and exits with 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from release import assignments  # noqa: E402
+from release import assignment_parser, chosen_assignments  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,7 +39,9 @@ class StepFailed(RuntimeError):
     pass
 
 
-def nbgrader(root: Path, *args: str) -> None:
+def nbgrader(root: Path, *args: str, partial: list | None = None) -> None:
+    """Run one nbgrader command. A failure raises StepFailed, or, when `partial` is a list,
+    is added to it (the command still did its work for the other submissions)."""
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     env.pop("NBGRADER_EXECUTION", None)
     print(f"$ nbgrader {' '.join(args)}", flush=True)
@@ -45,7 +50,12 @@ def nbgrader(root: Path, *args: str) -> None:
     sys.stdout.write(result.stdout)
     sys.stdout.write(result.stderr)
     if result.returncode != 0:
-        raise StepFailed(f"`nbgrader {' '.join(args)}` failed with exit code {result.returncode}")
+        message = f"`nbgrader {' '.join(args)}` failed with exit code {result.returncode}"
+        if partial is None:
+            raise StepFailed(message)
+        failed = sorted(set(re.findall(r"error processing assignment '?([^' ]+)'? for student '([^']+)'", result.stdout
+                                       + result.stderr)))
+        partial.append(message + "".join(f"\n    {a} of {s}" for a, s in failed))
 
 
 def students_of(root: Path) -> list[str]:
@@ -53,8 +63,8 @@ def students_of(root: Path) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if p.is_dir()) if submitted.is_dir() else []
 
 
-def grade(root: Path, names: list[str], collect_zips: bool) -> Path:
-    """Run the steps; return the path of grades.csv."""
+def grade(root: Path, names: list[str], collect_zips: bool, partial: list) -> Path:
+    """Run the steps; return the path of grades.csv. Submissions that could not be graded go into `partial`."""
     release = [sys.executable, str(root / "scripts" / "release.py"), *names]
     print(f"$ {' '.join(release[1:])}", flush=True)
     if subprocess.run(release, cwd=root).returncode != 0:
@@ -69,30 +79,26 @@ def grade(root: Path, names: list[str], collect_zips: bool) -> Path:
     for student in students:
         nbgrader(root, "db", "student", "add", student)
     for name in names:
-        nbgrader(root, "autograde", name, "--force")
-        nbgrader(root, "generate_feedback", name, "--force")
+        nbgrader(root, "autograde", name, "--force", partial=partial)
+        nbgrader(root, "generate_feedback", name, "--force", partial=partial)
     grades = root / "grades.csv"
     nbgrader(root, "export", f"--to={grades}")
     return grades
 
 
 def main(argv=None) -> int:
-    known = assignments()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("assignments", nargs="*", help=f"default: {' '.join(known)}")
+    parser = assignment_parser(__doc__.splitlines()[0])
     parser.add_argument("--zip", action="store_true", help="collect downloaded/<assignment>/archive/*.zip first")
     args = parser.parse_args(argv)
-    unknown = sorted(set(args.assignments) - set(known))
-    if unknown:
-        parser.error(f"unknown assignments {unknown}; nbgrader_config.py lists {known}")
-    names = args.assignments or known
+    names = chosen_assignments(parser, args)
 
     gradebook = REPO / "gradebook.db"
     backup = REPO / "gradebook.db.backup"
     if gradebook.exists():
         shutil.copy2(gradebook, backup)
+    partial = []
     try:
-        grades = grade(REPO, names, args.zip)
+        grades = grade(REPO, names, args.zip, partial)
     except StepFailed as error:
         if backup.exists():
             shutil.copy2(backup, gradebook)
@@ -100,6 +106,10 @@ def main(argv=None) -> int:
         print(f"grading stopped: {error}", file=sys.stderr)
         return 1
     print(f"done: feedback in {REPO / 'feedback'}, grades in {grades}")
+    if partial:
+        print("some submissions could not be graded (see the log above; they score 0):", *partial, sep="\n  ",
+              file=sys.stderr)
+        return 2
     return 0
 
 

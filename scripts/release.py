@@ -114,16 +114,27 @@ def compare(names: list[str], expected_root: Path, actual_root: Path) -> list[st
     return differences
 
 
-def main(argv=None) -> int:
+def assignment_parser(description: str) -> argparse.ArgumentParser:
+    """A parser whose positional arguments are assignments (default: all of nbgrader_config.py)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("assignments", nargs="*", help=f"default: {' '.join(assignments())}")
+    return parser
+
+
+def chosen_assignments(parser: argparse.ArgumentParser, args) -> list[str]:
+    """The assignments named on the command line, or all; an unknown name is an error."""
     known = assignments()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("assignments", nargs="*", help=f"default: all of {', '.join(known)} found in solutions/")
-    parser.add_argument("--check", action="store_true", help="report drift and unclean notebooks, change nothing")
-    args = parser.parse_args(argv)
     unknown = sorted(set(args.assignments) - set(known))
     if unknown:
         parser.error(f"unknown assignments {unknown}; nbgrader_config.py lists {known}")
-    names = [n for n in (args.assignments or known) if (REPO / "solutions" / n).is_dir()]
+    return args.assignments or known
+
+
+def main(argv=None) -> int:
+    parser = assignment_parser(__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report drift and unclean notebooks, change nothing")
+    args = parser.parse_args(argv)
+    names = [n for n in chosen_assignments(parser, args) if (REPO / "solutions" / n).is_dir()]
 
     if args.check:
         problems = []

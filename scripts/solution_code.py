@@ -11,6 +11,8 @@ student is asked to write, not a copy of it.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import types
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
+SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
 
 
 def graded_cells(assignment: str) -> list:
@@ -46,3 +49,15 @@ def load_solution(assignment: str, sources: dict[str, str] | None = None) -> dic
         source = (sources or {}).get(meta["grade_id"], cell.source)
         exec(compile(source, f"<{assignment}:{meta['grade_id']}>", "exec"), namespace)
     return namespace
+
+
+def finished_notebook(assignment: str) -> dict:
+    """The release notebook with every solution cell filled in (as JSON), as a student hands it in."""
+    (source_path,) = (REPO / "solutions" / assignment).glob("*.ipynb")
+    source = {c["id"]: c for c in json.loads(source_path.read_text())["cells"]}
+    notebook = json.loads((REPO / "notebooks" / assignment / source_path.name).read_text())
+    for cell in notebook["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution") and cell["cell_type"] == "code":
+            cell["source"] = SOLUTION_MARKERS.sub("", "".join(source[cell["id"]]["source"]))
+    return notebook

@@ -136,7 +136,9 @@ def page(browser, request):
 
 
 def open_notebook(page, lab, path: str):
-    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
+    """Open a notebook in a new, empty JupyterLab workspace (no tabs of earlier tests)."""
+    workspace = f"w{secrets.token_hex(4)}"
+    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{path}?token={lab['token']}&reset")
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
     select_kernel = page.locator(".jp-Dialog", has_text="Select Kernel")
     try:  # the default kernel starts by itself; answer the dialog should it ask anyway

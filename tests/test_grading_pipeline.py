@@ -9,7 +9,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from release import assignments
+from solution_code import finished_notebook
 
 pytestmark = pytest.mark.notebooks
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments()
-SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
 
 # One function wrong per notebook: (solution cell, old, new, cells that must fail, cells that must pass)
 ONE_WRONG = {
@@ -46,18 +45,6 @@ ONE_WRONG = {
 
 def read(path):
     return json.loads(Path(path).read_text())
-
-
-def finished_notebook(assignment: str) -> dict:
-    """The release notebook with every solution cell filled in, as a student hands it in."""
-    (source_path,) = (REPO / "solutions" / assignment).glob("*.ipynb")
-    source = {c["id"]: c for c in read(source_path)["cells"]}
-    notebook = read(REPO / "notebooks" / assignment / source_path.name)
-    for cell in notebook["cells"]:
-        meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("solution") and cell["cell_type"] == "code":
-            cell["source"] = SOLUTION_MARKERS.sub("", "".join(source[cell["id"]]["source"]))
-    return notebook
 
 
 def cell_of(notebook: dict, grade_id: str) -> dict:
@@ -113,6 +100,9 @@ def graded(tmp_path_factory):
         "broken": {a: broken_notebook(a) for a in ASSIGNMENTS},
         "missing": {a: finished_notebook(a) for a in ASSIGNMENTS[1:]},  # forgot notebook 01
     }
+    garbled = root / "submitted" / "garbled" / ASSIGNMENTS[0]  # a file that is not a notebook at all
+    garbled.mkdir(parents=True)
+    (garbled / f"{ASSIGNMENTS[0]}.ipynb").write_text('{"cells": [ not json')
     for student, notebooks in cohort.items():
         for assignment in ASSIGNMENTS:
             folder = root / "submitted" / student / assignment
@@ -141,10 +131,20 @@ def scores(root: Path, assignment: str, student: str) -> dict:
         return {g.name: (g.score, g.max_score) for g in submission.grades if g.cell.cell_type == "code"}
 
 
-def test_the_pipeline_runs_to_the_end(graded):
+def test_the_pipeline_runs_to_the_end_and_names_what_it_could_not_grade(graded):
     result = graded["result"]
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "some submissions could not be graded" in result.stderr
+    assert "01_environment of garbled" in result.stderr, result.stderr
+    for student in ("full", "untouched", "one_wrong", "broken", "missing"):
+        assert f" of {student}" not in result.stderr, f"{student} could not be graded:\n{result.stderr}"
     assert (graded["root"] / "grades.csv").is_file()
+
+
+def test_an_unreadable_notebook_scores_zero(graded):
+    with open(graded["root"] / "grades.csv") as f:
+        rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}
+    assert float(rows[("01_environment", "garbled")]["score"]) == 0.0
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -208,3 +208,23 @@ def test_the_solution_runs_with_no_stderr(graded, assignment):
     problems = [f"{c.get('id')}: {o.get('ename') or o.get('text', '')[:200]}" for c in notebook["cells"]
                 for o in c.get("outputs", []) if o["output_type"] == "error" or o.get("name") == "stderr"]
     assert not problems, problems
+
+
+def test_a_failed_run_restores_the_gradebook(tmp_path, monkeypatch):
+    root = tmp_path / "course"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "submitted", "autograded", "feedback", "gradebook.db*", "grades.csv", "__pycache__",
+        ".pytest_cache", ".ruff_cache", "videos", "my_agent", "artifacts", "data", "figures", "tests"))
+    from nbgrader.api import Gradebook
+
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        gradebook.add_student("earlier", first_name="Grades", last_name="Already Here")
+    before = (root / "gradebook.db").read_bytes()
+    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "DQN_COURSE_FAST", "MPLBACKEND")}
+    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "01_environment"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1
+    assert "no submissions" in result.stderr and "gradebook.db restored" in result.stderr
+    assert (root / "gradebook.db").read_bytes() == before
+    assert not (root / "submitted").exists()

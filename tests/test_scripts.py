@@ -49,3 +49,11 @@ def test_figures_are_up_to_date():
     import make_figures
 
     assert make_figures.main(["--check"]) == 0, "run scripts/make_figures.py and commit figures/"
+
+
+def test_autograde_benchmark_times_each_notebook(capsys):
+    import bench_autograde
+
+    seconds = bench_autograde.main(["--assignments", "01_environment"])
+    assert list(seconds) == ["01_environment"] and seconds["01_environment"] > 0
+    assert "01_environment" in capsys.readouterr().out
