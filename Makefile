@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# JupyterLab refuses to run as root (common in containers) unless told it may.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: install lab test release grade fixtures figures bench clean
 
@@ -15,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 lab: install  ## open the course in JupyterLab
-	$(BIN)/jupyter lab notebooks/01_environment/01_environment.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/01_environment/01_environment.ipynb
 
 test: install  ## run every test: utils, fixtures, notebooks, nbgrader
 	$(BIN)/python -m pytest
