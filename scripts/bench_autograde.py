@@ -11,8 +11,6 @@ on a 2-core machine).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,18 +18,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from release import assignments  # noqa: E402
-from solution_code import REPO, finished_notebook  # noqa: E402
-
-IGNORE = shutil.ignore_patterns(".git", ".venv", "submitted", "autograded", "feedback", "gradebook.db*",
-                                "__pycache__", ".pytest_cache", ".ruff_cache", "videos", "my_agent", "artifacts")
+from release import assignments, copy_course, nbgrader_environment  # noqa: E402
+from solution_code import finished_notebook  # noqa: E402
 
 
 def nbgrader(root: Path, *args: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "DQN_COURSE_FAST", "MPLBACKEND")}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env, capture_output=True,
-                            text=True)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=nbgrader_environment(),
+                            capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
 
@@ -43,8 +36,7 @@ def main(argv=None) -> int:
     parser.add_argument("--assignments", nargs="+", default=assignments(), help="default: all five")
     names = parser.parse_args(argv).assignments
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch) / "course"
-        shutil.copytree(REPO, root, ignore=IGNORE)
+        root = copy_course(Path(scratch) / "course")
         for name in names:
             nbgrader(root, "generate_assignment", name, "--force")
             folder = root / "submitted" / "student" / name

@@ -22,7 +22,6 @@ graded as usual, the script names the failures at the end and exits with 2.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -30,7 +29,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from release import assignment_parser, chosen_assignments  # noqa: E402
+from release import assignment_parser, chosen_assignments, nbgrader_environment  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,8 +41,7 @@ class StepFailed(RuntimeError):
 def nbgrader(root: Path, *args: str, partial: list | None = None) -> None:
     """Run one nbgrader command. A failure raises StepFailed, or, when `partial` is a list,
     is added to it (the command still did its work for the other submissions)."""
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    env.pop("NBGRADER_EXECUTION", None)
+    env = nbgrader_environment()
     print(f"$ nbgrader {' '.join(args)}", flush=True)
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"],
                             cwd=root, env=env, text=True, capture_output=True)

@@ -17,6 +17,7 @@ import argparse
 import filecmp
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,9 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
+#: What a throw-away copy of the course leaves out: environments, caches, grading and run output.
+COPY_IGNORE = (".git", ".venv", "submitted", "autograded", "feedback", "downloaded", "gradebook.db*", "grades.csv",
+               "__pycache__", ".pytest_cache", ".ruff_cache", "videos", "my_agent", "artifacts")
 NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 CELL_METADATA = {"nbgrader"}
 
@@ -33,6 +37,21 @@ def assignments() -> list[str]:
     """The assignments listed in nbgrader_config.py, in course order."""
     config = runpy.run_path(str(REPO / "nbgrader_config.py"), init_globals={"get_config": _FakeConfig})
     return list(config["ASSIGNMENTS"])
+
+
+def nbgrader_environment() -> dict[str, str]:
+    """The environment to run nbgrader or Jupyter in: this Python's bin/ first on PATH (nbgrader runs
+    `alembic` from it, and `make test` does not activate .venv), and none of the switches the course's
+    own tests set (NBGRADER_EXECUTION, DQN_COURSE_FAST, MPLBACKEND)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "DQN_COURSE_FAST", "MPLBACKEND")}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def copy_course(destination: Path, *also_ignore: str) -> Path:
+    """A throw-away copy of the course at `destination`, without COPY_IGNORE (and `also_ignore`)."""
+    shutil.copytree(REPO, destination, ignore=shutil.ignore_patterns(*COPY_IGNORE, *also_ignore))
+    return Path(destination)
 
 
 class _FakeConfig:
@@ -81,6 +100,7 @@ def solution_notebooks(names: list[str]) -> list[Path]:
 
 def generate(names: list[str], release_dir: Path, db_path: Path | None = None) -> None:
     """Run `nbgrader generate_assignment` for each assignment into release_dir."""
+    env = nbgrader_environment()
     for name in names:
         command = [
             sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
@@ -90,8 +110,6 @@ def generate(names: list[str], release_dir: Path, db_path: Path | None = None) -
         ]
         if db_path is not None:
             command.append(f"--CourseDirectory.db_url=sqlite:///{db_path}")
-        # nbgrader runs `alembic` from the environment's bin/, which may not be on PATH.
-        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
         result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise SystemExit(f"nbgrader generate_assignment {name} failed:\n{result.stdout}{result.stderr}")

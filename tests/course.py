@@ -7,11 +7,12 @@ repo is written.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from release import nbgrader_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,13 +33,8 @@ class Course:
         return f"sqlite:///{self.root / 'gradebook.db'}"
 
     def nbgrader(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("NBGRADER_EXECUTION", "DQN_COURSE_FAST", "MPLBACKEND")}
-        # nbgrader runs `alembic` and kernels from the environment's bin/: put it first on PATH.
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        result = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=env, capture_output=True, text=True
-        )
+        result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root,
+                                env=nbgrader_environment(), capture_output=True, text=True)
         if check and result.returncode != 0:
             raise AssertionError(
                 f"nbgrader {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"

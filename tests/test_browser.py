@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from release import copy_course, nbgrader_environment
 
 pytestmark = pytest.mark.notebooks
 
@@ -73,21 +74,15 @@ def lab(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("no Chromium on this machine: install Debian's chromium (apt-get install chromium), "
                     "as .ci/run does")
-    root = tmp_path_factory.mktemp("lab") / "course"
-    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "submitted", "autograded", "feedback", "gradebook.db*", "__pycache__", ".pytest_cache",
-        ".ruff_cache", "videos", "my_agent", "artifacts"))
+    root = copy_course(tmp_path_factory.mktemp("lab") / "course")
     settings = tmp_path_factory.mktemp("settings")
     for name, values in SETTINGS.items():
         path = settings / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, DQN_COURSE_FAST="1", JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("runtime")),
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    for name in ("NBGRADER_EXECUTION", "MPLBACKEND"):  # kernels draw inline, as for a student
-        env.pop(name, None)
+    env = dict(nbgrader_environment(), DQN_COURSE_FAST="1", JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("runtime")))
     log = open(root.parent / "jupyter.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",

@@ -8,14 +8,12 @@ per notebook, broke their notebook in the usual ways, or forgot a notebook.
 import csv
 import hashlib
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from release import assignments
+from release import assignments, copy_course, nbgrader_environment
 from solution_code import finished_notebook
 
 pytestmark = pytest.mark.notebooks
@@ -89,10 +87,7 @@ def tree_digest(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """A copy of the course with a cohort in submitted/, graded by scripts/grade.py."""
-    root = tmp_path_factory.mktemp("course") / "course"
-    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "submitted", "autograded", "feedback", "gradebook.db*", "grades.csv", "__pycache__",
-        ".pytest_cache", ".ruff_cache", "videos", "my_agent", "artifacts"))
+    root = copy_course(tmp_path_factory.mktemp("course") / "course")
     cohort = {
         "full": {a: finished_notebook(a) for a in ASSIGNMENTS},
         "untouched": {a: read(next((REPO / "notebooks" / a).glob("*.ipynb"))) for a in ASSIGNMENTS},
@@ -111,11 +106,10 @@ def graded(tmp_path_factory):
             if assignment in notebooks:
                 (folder / f"{assignment}.ipynb").write_text(json.dumps(notebooks[assignment], indent=1))
     before = tree_digest(root / "submitted")
-    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "DQN_COURSE_FAST", "MPLBACKEND")}
     # A shorter cell timeout than the course's 60 s keeps the infinite loop cheap; the mechanism is the same.
     (root / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text().replace(
         "c.Execute.timeout = 60", "c.Execute.timeout = 30"))
-    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py")], cwd=root, env=env,
+    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py")], cwd=root, env=nbgrader_environment(),
                             capture_output=True, text=True, timeout=3000)
     return {"root": root, "result": result, "before": before}
 
@@ -211,19 +205,15 @@ def test_the_solution_runs_with_no_stderr(graded, assignment):
 
 
 def test_a_failed_run_restores_the_gradebook(tmp_path, monkeypatch):
-    root = tmp_path / "course"
-    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "submitted", "autograded", "feedback", "gradebook.db*", "grades.csv", "__pycache__",
-        ".pytest_cache", ".ruff_cache", "videos", "my_agent", "artifacts", "data", "figures", "tests"))
+    root = copy_course(tmp_path / "course", "data", "figures", "tests")
     from nbgrader.api import Gradebook
 
-    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
+    monkeypatch.setenv("PATH", nbgrader_environment()["PATH"])  # creating a gradebook runs alembic
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         gradebook.add_student("earlier", first_name="Grades", last_name="Already Here")
     before = (root / "gradebook.db").read_bytes()
-    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "DQN_COURSE_FAST", "MPLBACKEND")}
-    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "01_environment"], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "01_environment"], cwd=root,
+                            env=nbgrader_environment(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 1
     assert "no submissions" in result.stderr and "gradebook.db restored" in result.stderr
     assert (root / "gradebook.db").read_bytes() == before
