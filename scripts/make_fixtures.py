@@ -22,6 +22,24 @@ sys.path.insert(0, str(REPO))
 
 import utils  # noqa: E402  (quiet start-up before anything else)
 from utils.fixtures import MANIFEST_NAME, write_manifest  # noqa: E402
+from utils.networks import weight_name  # noqa: E402
+
+
+def seeded_returns(policy, first_seed: int, episodes: int) -> np.ndarray:
+    """Returns of `policy` on LunarLander, episode i reset with seed first_seed + i and played to its end.
+
+    The reference of notebook 05's evaluate_policy, also used by scripts/train_pretrained.py."""
+    env = utils.make_env()
+    returns = []
+    for i in range(episodes):
+        observation, _ = env.reset(seed=first_seed + i)
+        total, terminated, truncated = 0.0, False, False
+        while not (terminated or truncated):
+            observation, reward, terminated, truncated, _ = env.step(policy(observation))
+            total += float(reward)
+        returns.append(total)
+    env.close()
+    return np.array(returns, dtype=np.float64)
 
 # ---------------------------------------------------------------- 01_environment
 
@@ -147,7 +165,7 @@ def targets_fixtures() -> dict[str, np.ndarray]:
     }
     for name, weights in (("online", online), ("target", target)):
         for i, array in enumerate(weights):
-            fixtures[f"03_targets/{name}/{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}"] = array
+            fixtures[f"03_targets/{name}/{weight_name(i)}"] = array
     return fixtures
 
 
@@ -193,11 +211,10 @@ def keras_adam_first_step(variable, gradient, learning_rate, beta_1=0.9, beta_2=
     return variable.astype(np.float64) - m * alpha / (np.sqrt(v) + epsilon)
 
 
-def training_fixtures() -> dict[str, np.ndarray]:
-    """soft_update and one train_step (Huber loss, Adam) from the fixed networks and batch of 03_targets."""
-    parts = targets_fixtures()
-    online = [parts[f"03_targets/online/{kind}_{i}"] for i in range(2) for kind in ("kernel", "bias")]
-    target = [parts[f"03_targets/target/{kind}_{i}"] for i in range(2) for kind in ("kernel", "bias")]
+def training_fixtures(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """soft_update and one train_step (Huber loss, Adam) from the fixed networks and batch of 03_targets (`parts`)."""
+    online = [parts[f"03_targets/online/{weight_name(i)}"] for i in range(4)]
+    target = [parts[f"03_targets/target/{weight_name(i)}"] for i in range(4)]
     batch = tuple(parts[f"03_targets/{name}"] for name in ("states", "actions", "rewards", "next_states", "terminated"))
     loss, grads = huber_loss_gradients((online, target), batch, GAMMA)
     online_after = [keras_adam_first_step(w, g, LEARNING_RATE) for w, g in zip(online, grads, strict=True)]
@@ -205,7 +222,7 @@ def training_fixtures() -> dict[str, np.ndarray]:
         "04_training/train_step_loss": np.array(loss),
     }
     for i in range(len(online)):
-        name = f"{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}"
+        name = weight_name(i)
         old_online, old_target = online[i].astype(np.float64), target[i].astype(np.float64)
         fixtures[f"04_training/soft_update_tau_0.1/{name}"] = TAU * old_online + (1 - TAU) * old_target
         fixtures[f"04_training/train_step_online/{name}"] = online_after[i]
@@ -222,17 +239,7 @@ def hover_policy_returns(episodes: int = 5) -> np.ndarray:
     """Returns of utils.stubs.hover_policy, episode i reset with seed EVALUATION_FIXTURE_SEED + i."""
     from utils.stubs import hover_policy
 
-    env = utils.make_env()
-    returns = []
-    for i in range(episodes):
-        observation, _ = env.reset(seed=EVALUATION_FIXTURE_SEED + i)
-        total, terminated, truncated = 0.0, False, False
-        while not (terminated or truncated):
-            observation, reward, terminated, truncated, _ = env.step(hover_policy(observation))
-            total += float(reward)
-        returns.append(total)
-    env.close()
-    return np.array(returns, dtype=np.float64)
+    return seeded_returns(hover_policy, EVALUATION_FIXTURE_SEED, episodes)
 
 
 def rolling_means(values, window: int) -> np.ndarray:
@@ -260,6 +267,7 @@ def is_float32_input(name: str) -> bool:
 def fixtures() -> dict[str, np.ndarray]:
     """Every fixture by its path relative to data/ (without .npy)."""
     table = q_value_table()
+    targets = targets_fixtures()
     return {
         "01_environment/random_returns": random_returns(),
         "02_epsilon_greedy/q_values": table,
@@ -267,8 +275,8 @@ def fixtures() -> dict[str, np.ndarray]:
         "02_epsilon_greedy/decay_sequence": decay_sequence(),
         "02_epsilon_greedy/linear_steps": LINEAR_STEPS,
         "02_epsilon_greedy/linear_values": linear_schedule(),
-        **targets_fixtures(),
-        **training_fixtures(),
+        **targets,
+        **training_fixtures(targets),
         **evaluation_fixtures(),
     }
 

@@ -32,6 +32,7 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_fixtures import seeded_returns  # noqa: E402
 from solution_code import load_solution  # noqa: E402
 
 import utils  # noqa: E402  (quiet start-up before TensorFlow)
@@ -43,18 +44,8 @@ SELECTION_SEED = 50_000
 
 def greedy_returns(q_network, first_seed: int, episodes: int) -> np.ndarray:
     """Returns of greedy episodes reset with seeds first_seed, first_seed + 1, ..."""
-    env = utils.make_env()
     q_values = NumpyQNetwork(q_network)
-    returns = []
-    for i in range(episodes):
-        observation, _ = env.reset(seed=first_seed + i)
-        total, terminated, truncated = 0.0, False, False
-        while not (terminated or truncated):
-            observation, reward, terminated, truncated, _ = env.step(int(np.argmax(q_values(observation))))
-            total += float(reward)
-        returns.append(total)
-    env.close()
-    return np.array(returns)
+    return seeded_returns(lambda observation: int(np.argmax(q_values(observation))), first_seed, episodes)
 
 
 class SelectOnReset(gym.Wrapper):
@@ -65,13 +56,11 @@ class SelectOnReset(gym.Wrapper):
         self.networks, self.every, self.episodes = networks, every, episodes
         self.resets = 0
         self.best = (-np.inf, None, 0)  # (mean selection return, weights, episode)
-        self.log = []
 
     def reset(self, **kwargs):
         if self.resets and self.resets % self.every == 0:
             q_network = self.networks[0]
             score = float(greedy_returns(q_network, SELECTION_SEED, self.episodes).mean())
-            self.log.append((self.resets, score))
             if score > self.best[0]:
                 self.best = (score, q_network.get_weights(), self.resets)
             print(f"  after episode {self.resets}: greedy selection mean {score:7.1f} (best {self.best[0]:.1f} "

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import utils
-from utils.networks import NumpyQNetwork, load_network
+from utils.networks import load_network
 
 PRETRAINED = utils.data_dir() / "pretrained"
 
@@ -32,15 +32,12 @@ def test_held_out_seeds_were_not_used_for_selection(summary):
 
 
 def test_the_evaluation_reproduces(summary):
-    q_values = NumpyQNetwork(load_network("pretrained"))
-    env = utils.make_env()
-    for i, expected in enumerate(np.load(PRETRAINED / "evaluation.npy")[:5]):
-        observation, _ = env.reset(seed=utils.EVALUATION_SEED + i)
-        total, terminated, truncated = 0.0, False, False
-        while not (terminated or truncated):
-            observation, reward, terminated, truncated, _ = env.step(int(np.argmax(q_values(observation))))
-            total += float(reward)
-        assert total == pytest.approx(expected, abs=1e-6), f"episode {i}"
+    from train_pretrained import greedy_returns
+
+    returns = greedy_returns(load_network("pretrained"), utils.EVALUATION_SEED, 5)
+    expected = np.load(PRETRAINED / "evaluation.npy")[:5]
+    for i in range(5):
+        assert returns[i] == pytest.approx(expected[i], abs=1e-6), f"episode {i}"
 
 
 def test_the_learning_curve_and_config_are_stored(summary):

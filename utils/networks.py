@@ -20,6 +20,7 @@ import numpy as np
 from .fixtures import FixtureError, data_dir, load_fixture
 
 __all__ = [
+    "weight_name",
     "network_weights",
     "network_from_weights",
     "load_network",
@@ -29,17 +30,25 @@ __all__ = [
 ]
 
 
+def weight_name(index: int) -> str:
+    """The file name (without .npy) of weight ``index`` of ``get_weights()``: kernel_0, bias_0, kernel_1, ..."""
+    return f"{'kernel' if index % 2 == 0 else 'bias'}_{index // 2}"
+
+
+def _stored_weight_names(directory: Path) -> list[str]:
+    """kernel_0, bias_0, kernel_1, ... for every layer whose kernel is stored in ``directory``."""
+    names = []
+    while (directory / f"{weight_name(len(names))}.npy").is_file():
+        names += [weight_name(len(names)), weight_name(len(names) + 1)]
+    return names
+
+
 def network_weights(prefix: str, verify: bool = True) -> list[np.ndarray]:
     """``[kernel_0, bias_0, kernel_1, bias_1, ...]`` of the network stored under ``data/<prefix>/``."""
-    weights = []
-    layer = 0
-    while (data_dir() / prefix / f"kernel_{layer}.npy").is_file():
-        weights.append(load_fixture(f"{prefix}/kernel_{layer}", verify=verify))
-        weights.append(load_fixture(f"{prefix}/bias_{layer}", verify=verify))
-        layer += 1
-    if not weights:
+    names = _stored_weight_names(data_dir() / prefix)
+    if not names:
         raise FixtureError(f"no network stored under data/{prefix}/ (expected kernel_0.npy, bias_0.npy, ...)")
-    return weights
+    return [load_fixture(f"{prefix}/{name}", verify=verify) for name in names]
 
 
 def network_from_weights(weights, hidden_activation: str = "relu"):
@@ -75,14 +84,10 @@ def read_network(directory, hidden_activation: str = "relu"):
         FileNotFoundError: naming the folder when it holds no ``kernel_0.npy``.
     """
     directory = Path(directory)
-    weights = []
-    layer = 0
-    while (directory / f"kernel_{layer}.npy").is_file():
-        weights.append(np.load(directory / f"kernel_{layer}.npy", allow_pickle=False))
-        weights.append(np.load(directory / f"bias_{layer}.npy", allow_pickle=False))
-        layer += 1
-    if not weights:
+    names = _stored_weight_names(directory)
+    if not names:
         raise FileNotFoundError(f"no network saved in {directory} (expected kernel_0.npy, bias_0.npy, ...)")
+    weights = [np.load(directory / f"{name}.npy", allow_pickle=False) for name in names]
     return network_from_weights(weights, hidden_activation)
 
 
@@ -94,7 +99,7 @@ def save_network(weights, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, array in enumerate(weights):
-        path = directory / f"{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}.npy"
+        path = directory / f"{weight_name(i)}.npy"
         np.save(path, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
         paths.append(path)
     return paths
