@@ -6,11 +6,13 @@ notebooks/<assignment>/ the student notebooks (its "release"), made by
 """
 
 import os
+import sys
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
+from traitlets import Bool
 
 #: The five assignments, in the order students take them (see README.md).
 ASSIGNMENTS = [
@@ -38,9 +40,22 @@ c.Execute.timeout = 60
 
 
 class ExecuteUntilTheKernelDies(Execute):
-    """nbgrader's Execute, except that a kernel that dies (os._exit, a crash) does not
-    stop the grading of the submission: the cell it died in and every cell after it
-    get an error output, so their tests score 0 and the tests that ran keep their marks."""
+    """nbgrader's Execute as autograding runs it: in a sandbox (grading/sandbox.py), and a kernel
+    that dies (os._exit, a crash, a limit of the sandbox) does not stop the grading of the
+    submission: the cell it died in and every cell after it get an error output, so their
+    tests score 0 and the tests that ran keep their marks."""
+
+    sandbox = Bool(True, help="Run every kernel in the bubblewrap sandbox of grading/sandbox.py. Only "
+                              "`scripts/grade.py --no-sandbox` turns it off, for trusted submissions.").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.sandbox:
+            if _root not in sys.path:  # the course's own package, wherever nbgrader runs from
+                sys.path.insert(0, _root)
+            from grading.sandbox import SandboxedKernelManager
+
+            self.kernel_manager_class = SandboxedKernelManager
 
     def preprocess(self, nb, resources=None, km=None):
         try:
