@@ -90,11 +90,70 @@ def test_numpy_q_network_refuses_other_architectures():
 
     layers = [keras.Input((8, 1)), keras.layers.Conv1D(2, 3), keras.layers.Flatten(), keras.layers.Dense(4)]
     conv = keras.Sequential(layers)
-    with pytest.raises(TypeError, match="Dense layers only"):
+    with pytest.raises(TypeError, match="'conv1d' is a Conv1D layer, which it does not support"):
         networks.NumpyQNetwork(conv)
     tanh = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(4)])
     with pytest.raises(ValueError, match="ReLU hidden layers and a linear output"):
         networks.NumpyQNetwork(tanh)
+
+
+def every_form_of_q_network():
+    """The same 8 -> 16 -> 4 ReLU network written the ways build_q_network's docstring allows."""
+    import keras
+
+    def functional():
+        inputs = keras.Input((8,))
+        hidden = keras.layers.Dense(16, activation="relu")(inputs)
+        return keras.Model(inputs, keras.layers.Dense(4)(hidden))
+
+    def built_without_input():
+        model = keras.Sequential([keras.layers.Dense(16, activation=keras.activations.relu),
+                                  keras.layers.Dense(4, activation=None)])
+        model.build((None, 8))
+        return model
+
+    def added_one_by_one():
+        model = keras.Sequential()
+        model.add(keras.Input(shape=(8,)))
+        model.add(keras.layers.Dense(16, activation="relu"))
+        model.add(keras.layers.Dense(4, activation="linear"))
+        return model
+
+    def not_built_yet():
+        return keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(4)])
+
+    return {f.__name__: f for f in (functional, built_without_input, added_one_by_one, not_built_yet)}
+
+
+@pytest.mark.parametrize("form", sorted(every_form_of_q_network()))
+def test_numpy_q_network_reads_every_form_of_keras_model(form):
+    model = every_form_of_q_network()[form]()
+    fast = networks.NumpyQNetwork(model)
+    states = np.random.default_rng(6).normal(size=(5, 8)).astype(np.float32)
+    copies = np.stack([fast(state) for state in states])
+    np.testing.assert_allclose(copies, model(states).numpy(), rtol=1e-5, atol=1e-5)
+    assert fast.syncs == 1
+
+
+def test_numpy_q_network_refuses_a_model_that_is_not_a_chain():
+    import keras
+
+    class Reversed(keras.Model):  # lists its layers in one order, calls them in another
+        def __init__(self):
+            super().__init__()
+            self.first = keras.layers.Dense(8, activation="relu")
+            self.second = keras.layers.Dense(8)
+
+        def call(self, states):
+            return self.first(self.second(states))
+
+    model = Reversed()
+    model(np.zeros((1, 8), np.float32))
+    with pytest.raises(ValueError, match="computes something else"):
+        networks.NumpyQNetwork(model)
+    lazy = networks.NumpyQNetwork(Reversed())
+    with pytest.raises(ValueError, match="computes something else"):
+        lazy(np.zeros(8, np.float32))
 
 
 def test_read_network_loads_a_saved_agent(tmp_path):

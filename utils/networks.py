@@ -109,34 +109,62 @@ class NumpyQNetwork:
     """Q-values of single states from a NumPy copy of a Dense ReLU network.
 
     Args:
-        q_network: a Keras model of Dense layers, ReLU hidden layers and a linear
-            output, like ``build_q_network`` makes.
+        q_network: a Keras model that is a chain of Dense layers, ReLU hidden
+            layers and a linear output, like ``build_q_network`` makes:
+            ``keras.Sequential`` or functional (``keras.Model(inputs, outputs)``),
+            with or without an explicit ``keras.Input``. A model that is not
+            built yet is built on the first state it is given.
 
     ``NumpyQNetwork(q_network)(state)`` returns the ``(num_actions,)`` Q-values of
     one ``(state_size,)`` state. The copy is taken now and by :meth:`sync`: call
     it after the network learned, or the copy acts on old weights.
+
+    Raises:
+        TypeError: naming a layer that is not Dense (an input layer is fine).
+        ValueError: naming the activations when they are not ReLU then linear,
+            or when the copy does not compute what the model computes (layers
+            not chained in the order Keras lists them).
     """
 
     def __init__(self, q_network):
         import keras
 
-        for layer in q_network.layers:
+        layers = [layer for layer in q_network.layers if not isinstance(layer, keras.layers.InputLayer)]
+        for layer in layers:
             if not isinstance(layer, keras.layers.Dense):
-                raise TypeError(f"NumpyQNetwork copies Dense layers only, got {type(layer).__name__}")
-        activations = [layer.activation.__name__ for layer in q_network.layers]
+                raise TypeError(f"NumpyQNetwork copies a chain of Dense layers; {layer.name!r} is a "
+                                f"{type(layer).__name__} layer, which it does not support")
+        if not layers:
+            raise TypeError("NumpyQNetwork needs a model of Dense layers; this model has none")
+        activations = [getattr(layer.activation, "__name__", str(layer.activation)) for layer in layers]
         if any(a != "relu" for a in activations[:-1]) or activations[-1] != "linear":
             raise ValueError(f"NumpyQNetwork needs ReLU hidden layers and a linear output, got {activations}")
         self.q_network = q_network
+        self._dense = layers
+        self._kernels = self._biases = None
         self.syncs = 0
-        self.sync()
+        if all(layer.built for layer in layers):
+            self.sync()
 
     def sync(self) -> None:
         """Copy the network's current weights."""
-        weights = [np.asarray(v.numpy(), dtype=np.float32) for v in self.q_network.weights]
-        self._kernels, self._biases = weights[0::2], weights[1::2]
+        self._kernels = [np.asarray(layer.kernel.numpy(), dtype=np.float32) for layer in self._dense]
+        self._biases = [np.asarray(layer.bias.numpy(), dtype=np.float32) if layer.use_bias
+                        else np.zeros(layer.units, np.float32) for layer in self._dense]
+        if self.syncs == 0:
+            self._check_against_keras()
         self.syncs += 1
 
-    def __call__(self, state) -> np.ndarray:
+    def _check_against_keras(self) -> None:
+        """The copy must compute what the model computes (a chain, in the order the model lists its layers)."""
+        probe = np.linspace(-1.0, 1.0, 2 * self._kernels[0].shape[0], dtype=np.float32).reshape(2, -1)
+        expected = np.asarray(self.q_network(probe))
+        actual = np.stack([self._forward(row) for row in probe])
+        if expected.shape != actual.shape or not np.allclose(expected, actual, rtol=1e-4, atol=1e-4):
+            raise ValueError("NumpyQNetwork copies a plain chain of Dense layers, input to output; this model "
+                             f"computes something else with its layers {[layer.name for layer in self._dense]}")
+
+    def _forward(self, state) -> np.ndarray:
         x = np.asarray(state, dtype=np.float32)
         last = len(self._kernels) - 1
         for i, (kernel, bias) in enumerate(zip(self._kernels, self._biases, strict=True)):
@@ -144,3 +172,9 @@ class NumpyQNetwork:
             if i < last:
                 x = np.maximum(x, 0.0)
         return x
+
+    def __call__(self, state) -> np.ndarray:
+        if self._kernels is None:  # a model without keras.Input is built by its first call
+            self.q_network(np.asarray(state, dtype=np.float32).reshape(1, -1))
+            self.sync()
+        return self._forward(state)
