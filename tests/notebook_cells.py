@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from solution_code import fresh_namespace, graded_cells
 
+from utils.exercises import unfinished_message
+
 
 @dataclass
 class Mistake:
@@ -25,11 +27,19 @@ class Mistake:
     new: str
 
 
-def run_graded_cells(assignment: str, mistakes: list[Mistake] = ()) -> dict[str, str | None]:
-    """``{test grade_id: None if it passed, else the error}`` with the mistakes planted."""
+def run_graded_cells(assignment: str, mistakes: list[Mistake] = (), replace: dict[str, str] | None = None
+                     ) -> dict[str, str | None]:
+    """``{test grade_id: None if it passed, else the error}`` with the mistakes planted.
+
+    ``replace`` maps a solution cell's grade_id to a whole new source (another answer).
+    """
     cells = graded_cells(assignment)
     by_id = {c.metadata.nbgrader["grade_id"]: c for c in cells}
     sources = {grade_id: cell.source for grade_id, cell in by_id.items()}
+    for grade_id, source in (replace or {}).items():
+        if grade_id not in sources or not by_id[grade_id].metadata.nbgrader.get("solution"):
+            raise KeyError(f"{assignment} has no solution cell {grade_id!r}")
+        sources[grade_id] = source
     for mistake in mistakes:
         if mistake.cell not in sources:
             raise KeyError(f"{assignment} has no cell {mistake.cell!r}")
@@ -47,7 +57,7 @@ def run_graded_cells(assignment: str, mistakes: list[Mistake] = ()) -> dict[str,
         except Exception as error:  # noqa: BLE001 - a failing cell is recorded, as nbgrader does
             if not meta.get("grade"):
                 raise RuntimeError(f"cell {grade_id} of {assignment} failed: {error!r}") from error
-            outcomes[grade_id] = f"{type(error).__name__}: {error}"
+            outcomes[grade_id] = f"{type(error).__name__}: {unfinished_message(error, namespace) or error}"
         else:
             if meta.get("grade"):
                 outcomes[grade_id] = None

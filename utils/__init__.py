@@ -9,6 +9,7 @@ One module per concern:
 * :mod:`utils.display`  - frames, videos, learning curves, tables
 * :mod:`utils.fixtures` - ``data/`` and its checked ``.npy`` fixtures
 * :mod:`utils.checks`   - the notebooks' test helpers
+* :mod:`utils.exercises` - names the unfinished function when a stub raises NotImplementedError
 """
 
 from .quiet import seed_everything, silence_libraries
@@ -27,8 +28,11 @@ from .envs import (  # noqa: E402
     STATE_SIZE,
     make_env,
 )
+from .exercises import explain_unfinished_exercises  # noqa: E402
 from .fastmode import budget, fast_mode  # noqa: E402
 from .fixtures import FixtureError, data_dir, load_fixture, verify_fixtures  # noqa: E402
+
+explain_unfinished_exercises()  # in a notebook: "soft_update is not implemented yet", not a bare error
 
 __all__ = [
     "ACTION_NAMES",
@@ -43,6 +47,7 @@ __all__ = [
     "FixtureError",
     "budget",
     "data_dir",
+    "explain_unfinished_exercises",
     "fast_mode",
     "load_fixture",
     "make_env",
