@@ -64,7 +64,7 @@ def test_seed_must_be_a_non_negative_int(seed):
 
 
 def test_scripted_env_plays_its_script():
-    from utils.stubs import ScriptedEnv
+    from utils.stubs import EpisodeOver, ScriptedEnv
 
     env = ScriptedEnv(rewards=[1.0, 2.0], terminate_at=3)
     observation, _ = env.reset(seed=4)
@@ -76,7 +76,7 @@ def test_scripted_env_plays_its_script():
     assert [s[1] for s in steps] == [1.0, 2.0, 1.0] and env.expected_return(3) == 4.0
     assert [s[2] for s in steps] == [False, False, True]
     assert env.observations_seen == [0.0, 1.0, 2.0]
-    with pytest.raises(RuntimeError, match="after the episode ended"):
+    with pytest.raises(EpisodeOver, match="after the episode ended"):
         env.step(0)
     with pytest.raises(ValueError, match="rewards must hold"):
         ScriptedEnv(rewards=[])

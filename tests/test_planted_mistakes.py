@@ -37,6 +37,9 @@ MISTAKES_03 = [
     ("gradients through the target network",
      [("compute_loss", "targets = tf.stop_gradient(tf.cast(", "targets = tf.identity(tf.cast(")],
      "test_compute_loss_gradients", "tf.stop_gradient"),
+    ("Q(s, a) picked with NumPy: no gradient",
+     [("q_values_for_actions", GATHER, "np.asarray(q_values)[np.arange(len(actions)), np.asarray(actions)]")],
+     "test_q_values_for_actions", "not NumPy indexing"),
     ("Double DQN with the roles swapped",
      [("compute_double_dqn_targets", SELECT, "tf.argmax(target_network(next_states), axis=1)"),
       ("compute_double_dqn_targets", EVALUATE, "q_values_for_actions(q_network(next_states)")],
@@ -83,7 +86,23 @@ MISTAKES_02 = [
 
 APPLY = "optimizer.apply_gradients(zip(gradients, q_network.trainable_variables))"
 MIX = "tau * online_weight + (1.0 - tau) * target_weight"
+SOFT_UPDATE = ("    for target_weight, online_weight in zip(target_network.weights, q_network.weights):\n"
+               "        target_weight.assign(tau * online_weight + (1.0 - tau) * target_weight)\n")
+STUB = "    raise NotImplementedError()\n"  # the exercise as released, not done yet
 MISTAKES_04 = [
+    ("layer sizes left as NumPy ints", [("build_q_network", "keras.layers.Dense(int(num_actions))",
+                                         "keras.layers.Dense(num_actions)")],
+     "test_build_q_network_sizes", "Keras wants Python ints"),
+    ("soft update through get_weights and set_weights (no tf.function)",
+     [("soft_update", SOFT_UPDATE,
+       "    mixed = [tau * online + (1.0 - tau) * target\n"
+       "             for online, target in zip(q_network.get_weights(), target_network.get_weights())]\n"
+       "    target_network.set_weights(mixed)\n")],
+     "test_soft_update", "inside tf.function"),
+    ("train_step run before soft_update is written", [("soft_update", SOFT_UPDATE, STUB)],
+     "test_train_step", "soft_update is not implemented yet, and train_step needs it: finish soft_update first"),
+    ("train_agent run before soft_update is written", [("soft_update", SOFT_UPDATE, STUB)],
+     "test_train_agent_history", "soft_update is not implemented yet, and train_agent needs it"),
     ("target network never updated", [("train_step", "    soft_update(target_network, q_network, tau)\n", "")],
      "test_train_step", "never updated"),
     ("target network hard-copied every step",

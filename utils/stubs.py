@@ -19,7 +19,15 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["ScriptedEnv", "FixedQNetwork", "hover_policy"]
+__all__ = ["EpisodeOver", "ScriptedEnv", "FixedQNetwork", "hover_policy"]
+
+
+class EpisodeOver(RuntimeError):
+    """:class:`ScriptedEnv` was stepped after its episode ended (or before reset).
+
+    Its own type, so a test can catch this mistake and nothing else (an
+    unfinished exercise's ``NotImplementedError`` is a ``RuntimeError`` too).
+    """
 
 
 class ScriptedEnv(gym.Env):
@@ -64,7 +72,7 @@ class ScriptedEnv(gym.Env):
 
     def step(self, action):
         if self._ended:
-            raise RuntimeError(
+            raise EpisodeOver(
                 "step() was called after the episode ended (or before reset): "
                 "stop the loop as soon as terminated or truncated is True"
             )
