@@ -339,8 +339,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
             # independent: no JPY_PARENT_PID (the grader's PID means nothing in the sandbox's PID namespace);
             # the sandbox dies with the grader through bwrap's --die-with-parent instead.
+            # The kernel's own stdout and stderr (not the notebook's outputs, which travel over ZeroMQ) go
+            # nowhere: student code must not write into the grader's log, or fill its memory.
             kw.update(env=sandbox_environment(kw.get("env") or dict(os.environ)), cwd="/", pass_fds=tuple(fds),
-                      preexec_fn=apply_limits, independent=True)
+                      preexec_fn=apply_limits, independent=True, stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL)
             command = sandbox.command(kernel_cmd, files, etc)
             self.log.debug("sandboxed kernel: %s", command)
             await super()._async_launch_kernel(command, **kw)
