@@ -3,6 +3,7 @@
     python scripts/grade.py                      # every assignment, every student in submitted/
     python scripts/grade.py 01_environment       # some assignments
     python scripts/grade.py --zip                # first collect LMS zips from downloaded/<assignment>/archive/
+    python scripts/grade.py --no-sandbox         # trusted submissions only: no bubblewrap sandbox
 
 Steps (each one an nbgrader command; this script only chains them):
 
@@ -12,6 +13,13 @@ Steps (each one an nbgrader command; this script only chains them):
 4. ``nbgrader autograde <assignment>``;
 5. ``nbgrader generate_feedback <assignment>``: HTML in feedback/<student>/<assignment>/;
 6. ``nbgrader export``: grades.csv.
+
+Autograding runs every notebook's kernel in the bubblewrap sandbox of grading/sandbox.py (no
+network, no view of the course, the gradebook or other students, limits on memory, processes,
+file size and CPU time). Without bubblewrap the script refuses to autograde and says what to
+install; ``--no-sandbox`` runs student code with your rights, for submissions you trust.
+After the run, submissions whose code patched the course's test helpers are listed for review
+(grading/tampering.py).
 
 Nothing is lost: nbgrader never writes to submitted/, and the gradebook is
 copied to gradebook.db.backup first and put back if a step that concerns
@@ -32,6 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from release import assignment_parser, chosen_assignments, nbgrader_environment  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from grading import sandbox, tampering  # noqa: E402
+
+NO_SANDBOX = "--ExecuteUntilTheKernelDies.sandbox=False"
 
 
 class StepFailed(RuntimeError):
@@ -61,7 +73,7 @@ def students_of(root: Path) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if p.is_dir()) if submitted.is_dir() else []
 
 
-def grade(root: Path, names: list[str], collect_zips: bool, partial: list) -> Path:
+def grade(root: Path, names: list[str], collect_zips: bool, partial: list, sandboxed: bool = True) -> Path:
     """Run the steps; return the path of grades.csv. Submissions that could not be graded go into `partial`."""
     release = [sys.executable, str(root / "scripts" / "release.py"), *names]
     print(f"$ {' '.join(release[1:])}", flush=True)
@@ -77,7 +89,7 @@ def grade(root: Path, names: list[str], collect_zips: bool, partial: list) -> Pa
     for student in students:
         nbgrader(root, "db", "student", "add", student)
     for name in names:
-        nbgrader(root, "autograde", name, "--force", partial=partial)
+        nbgrader(root, "autograde", name, "--force", *([] if sandboxed else [NO_SANDBOX]), partial=partial)
         nbgrader(root, "generate_feedback", name, "--force", partial=partial)
     grades = root / "grades.csv"
     nbgrader(root, "export", f"--to={grades}")
@@ -87,8 +99,20 @@ def grade(root: Path, names: list[str], collect_zips: bool, partial: list) -> Pa
 def main(argv=None) -> int:
     parser = assignment_parser(__doc__.splitlines()[0])
     parser.add_argument("--zip", action="store_true", help="collect downloaded/<assignment>/archive/*.zip first")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code outside the bubblewrap sandbox, with your rights (trusted code only)")
     args = parser.parse_args(argv)
     names = chosen_assignments(parser, args)
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: student code runs with your rights; it can read solutions/, change the "
+              "gradebook and other students' files, and use the network. Only for submissions you trust.",
+              file=sys.stderr)
+    else:
+        try:
+            sandbox.require_bwrap()
+        except sandbox.SandboxUnavailable as error:
+            print(f"grading refused: {error}", file=sys.stderr)
+            return 1
 
     gradebook = REPO / "gradebook.db"
     backup = REPO / "gradebook.db.backup"
@@ -96,7 +120,7 @@ def main(argv=None) -> int:
         shutil.copy2(gradebook, backup)
     partial = []
     try:
-        grades = grade(REPO, names, args.zip, partial)
+        grades = grade(REPO, names, args.zip, partial, sandboxed=not args.no_sandbox)
     except StepFailed as error:
         if backup.exists():
             shutil.copy2(backup, gradebook)
@@ -104,6 +128,12 @@ def main(argv=None) -> int:
         print(f"grading stopped: {error}", file=sys.stderr)
         return 1
     print(f"done: feedback in {REPO / 'feedback'}, grades in {grades}")
+    review = tampering.submissions_to_review(REPO / "autograded", names)
+    if review:
+        print("submissions for review: their code changes the course's test helpers or runs code that cannot be read "
+              "(grades unchanged; see grading/tampering.py):")
+        for (student, notebook), found in review.items():
+            print(f"  {student}: {notebook}: {'; '.join(found)}")
     if partial:
         print("some submissions could not be graded (see the log above; they score 0):", *partial, sep="\n  ",
               file=sys.stderr)
