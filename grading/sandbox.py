@@ -81,8 +81,9 @@ def require_bwrap() -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one sandboxed kernel may use. Measured: notebook 04 (TensorFlow, training) peaks near
-    3.7 GiB of address space and 40 threads; each notebook uses well under a minute of CPU."""
+    """What one sandboxed kernel may use. Measured while autograding the five notebooks: at most
+    2.8 GiB of address space (notebook 04, TensorFlow) and 57 threads (notebook 05); each notebook
+    takes well under a minute of CPU."""
 
     address_space: int = 8 * GiB  # RLIMIT_AS, per process: a 20 GB allocation fails with MemoryError
     processes: int = 256  # RLIMIT_NPROC: processes and threads of the sandbox user, beyond those it already has
