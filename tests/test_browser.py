@@ -180,7 +180,9 @@ def test_a_student_runs_notebook_01(page, lab):
     wait_until_idle(page)
     output = first_test.locator(".jp-OutputArea-output").first
     output.wait_for()
-    assert "NotImplementedError" in output.inner_text(), output.inner_text()
+    shown = output.inner_text()
+    assert "NotImplementedError" in shown and "run_episode is not implemented yet" in shown, shown
+    assert "hint:" not in shown, f"an unfinished exercise must not get a hint: {shown}"
 
 
 def test_a_finished_student_runs_notebook_05(page, lab):
