@@ -218,3 +218,21 @@ def test_a_failed_run_restores_the_gradebook(tmp_path, monkeypatch):
     assert "no submissions" in result.stderr and "gradebook.db restored" in result.stderr
     assert (root / "gradebook.db").read_bytes() == before
     assert not (root / "submitted").exists()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_untouched_test_cell_says_not_implemented_yet_and_nothing_more(graded, assignment):
+    notebook = read(graded["root"] / "autograded" / "untouched" / assignment / f"{assignment}.ipynb")
+    tests = [c for c in notebook["cells"]
+             if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("grade")]
+    assert tests, f"{assignment} has no graded test cells"
+    for cell in tests:
+        grade_id = cell["metadata"]["nbgrader"]["grade_id"]
+        errors = [o for o in cell.get("outputs", []) if o["output_type"] == "error"]
+        shown = "".join(o.get("text", "") for o in cell.get("outputs", []) if o["output_type"] == "stream")
+        assert len(errors) == 1, f"{grade_id}: expected one error, got outputs {cell.get('outputs')}"
+        error = errors[0]
+        assert error["ename"] == "NotImplementedError", f"{grade_id}: {error['ename']}: {error['evalue']}"
+        assert " is not implemented yet" in error["evalue"], f"{grade_id}: {error['evalue']!r}"
+        assert "hint" not in error["evalue"] + shown, f"{grade_id} hints at a mistake not made: {error['evalue']}"
+        assert "passed:" not in shown, f"{grade_id} printed a pass: {shown}"
