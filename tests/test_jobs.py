@@ -1,0 +1,41 @@
+"""grading.jobs: independent jobs on a real local Dask cluster; failures and dead workers handled."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from grading.jobs import run_jobs
+
+
+def square(number: int) -> int:
+    if number < 0:
+        raise ValueError(f"no square for {number} here")
+    return number * number
+
+
+def dies_once(marker: str) -> int:
+    """Kills its worker process the first time it runs; succeeds on the retry."""
+    if not Path(marker).exists():
+        Path(marker).write_text("died here once")
+        os._exit(1)
+    return os.getpid()
+
+
+def test_results_come_back_in_order_and_failures_are_named():
+    seen = []
+    results = run_jobs(square, [3, -1, 2], workers=2, retries=1, progress=False, on_result=seen.append)
+    assert [r.value for r in results] == [9, None, 4]
+    assert results[1].error == "ValueError: no square for -1 here"
+    assert sorted(r.item for r in seen) == [-1, 2, 3] and all(r.seconds >= 0 for r in results if not r.error)
+
+
+def test_a_job_whose_worker_dies_runs_again_and_counts_once(tmp_path):
+    results = run_jobs(dies_once, [str(tmp_path / "marker")], workers=1, progress=False)
+    assert results[0].error is None and isinstance(results[0].value, int)
+
+
+def test_no_jobs_and_bad_worker_counts():
+    assert run_jobs(square, [], workers=1) == []
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        run_jobs(square, [1], workers=0)
