@@ -1,0 +1,188 @@
+"""The agents students trained, ranked: each played greedily on seeds no notebook uses, in the sandbox.
+
+    rows = leaderboard(root / "submitted", workers=2)              # every submitted/<student>/04_training/my_agent/
+    write_csv(rows, root / "report" / "leaderboard.csv")
+
+A student hands in notebook 04 with the ``my_agent/`` folder it saves. Every such folder,
+the pretrained agent of ``data/pretrained/`` and the random agent are each one job of
+:func:`grading.jobs.run_jobs` (the engine that grades, on Dask). A job runs
+``grading/agent.py`` with the course's Python inside the bubblewrap sandbox of
+``grading/sandbox.py``: the agent's folder is bound read-only, there is no network and no
+view of the course beyond ``utils/`` and ``data/``. There the weights are read as plain
+arrays (``allow_pickle=False``) and checked before any use; a folder that is not a
+well-formed agent is reported with the reason, never executed.
+
+Episode i of every agent is reset with seed ``LEADERBOARD_SEED + i``: the same episodes for
+everyone, and seeds that no notebook, test or training run uses (notebooks and tests use
+seeds below 2,100, the course's held-out evaluation 10,000 to 10,199, the pretrained agent's
+checkpoint selection from 50,000).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["LEADERBOARD_SEED", "LEADERBOARD_EPISODES", "AgentEntry", "AgentScore", "agents_handed_in",
+           "evaluate_agent", "leaderboard", "write_csv"]
+
+#: Episode i of the leaderboard is reset with seed LEADERBOARD_SEED + i (i < 1,000): seeds no notebook uses.
+LEADERBOARD_SEED = 70_000
+#: Episodes per agent, as in the course's "solved" rule.
+LEADERBOARD_EPISODES = 100
+#: The notebook that saves the agent, and the folder it saves it in.
+AGENT_ASSIGNMENT, AGENT_FOLDER = "04_training", "my_agent"
+SUCCESS = 200.0  # an episode scoring at least this lands well (utils.envs.SOLVED_THRESHOLD)
+PLAYER = Path(__file__).resolve().with_name("agent.py")
+PRETRAINED = Path(__file__).resolve().parent.parent / "data" / "pretrained"
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    """One agent to evaluate: a student's ``my_agent/``, the pretrained agent, or the random agent (no folder)."""
+
+    name: str
+    kind: str  # "student", "pretrained" or "random"
+    folder: str | None
+    episodes: int = LEADERBOARD_EPISODES
+    first_seed: int = LEADERBOARD_SEED
+    sandbox: bool = True
+
+
+@dataclass
+class AgentScore:
+    """A row of the leaderboard; ``error`` says why an agent could not be played (then no returns)."""
+
+    rank: int | None
+    agent: str
+    kind: str
+    mean: float | None
+    std: float | None
+    success_rate: float | None  # share of episodes scoring at least 200
+    episodes: int
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def agents_handed_in(submitted: Path) -> list[tuple[str, Path]]:
+    """``(student, folder)`` of every ``submitted/<student>/04_training/my_agent`` (a file or link there too)."""
+    submitted = Path(submitted)
+    if not submitted.is_dir():
+        return []
+    return [(student.name, student / AGENT_ASSIGNMENT / AGENT_FOLDER) for student in sorted(submitted.iterdir())
+            if student.is_dir() and os.path.lexists(student / AGENT_ASSIGNMENT / AGENT_FOLDER)]
+
+
+def _sandboxed(command: list[str], folder: Path | None, scratch: Path) -> tuple[list[str], dict, callable]:
+    """``command`` inside a bubblewrap sandbox that sees the Python environment, utils/, data/, the player
+    and (read-only, at /agent) the agent's folder; its environment and the function setting its limits."""
+    from .sandbox import (
+        SANDBOX_UID,
+        Limits,
+        Sandbox,
+        course_paths,
+        python_paths,
+        require_bwrap,
+        sandbox_environment,
+        tasks_of_user,
+    )
+
+    limits = Limits(cpu_seconds=600)
+    runtime = scratch / "runtime"
+    runtime.mkdir()
+    drop_to = SANDBOX_UID if os.geteuid() == 0 else None
+    box = Sandbox(workdir=scratch / "work", runtime=runtime, read_only=[*python_paths(), *course_paths(), PLAYER],
+                  own_files=(folder, Path("/agent")) if folder is not None else None, limits=limits,
+                  drop_to=drop_to, bwrap=require_bwrap())
+    rlimits = limits.rlimits(tasks_of_user(drop_to if drop_to is not None else os.getuid()))
+
+    def apply_limits():  # in the child, before bwrap: inherited by everything in the sandbox
+        import resource
+
+        for which, value in rlimits.items():
+            resource.setrlimit(which, (value, value))
+
+    return box.command(command), sandbox_environment(dict(os.environ)), apply_limits
+
+
+def evaluate_agent(entry: AgentEntry) -> dict:
+    """Play one agent (a job on a worker): ``{"returns": [...]}`` or ``{"error": "why"}``."""
+    from .agent import AgentError, agent_files
+
+    folder = Path(entry.folder) if entry.folder else None
+    if folder is not None:
+        try:
+            agent_files(folder)  # the cheap checks, on this side too: a missing or odd folder never gets bound
+        except (AgentError, OSError) as error:
+            return {"error": str(error)}
+    with tempfile.TemporaryDirectory(prefix="dqn-agent-") as scratch:
+        inside = Path("/agent") if entry.sandbox and folder is not None else folder
+        command = [sys.executable, str(PLAYER), *([str(inside)] if folder else ["--random"]),
+                   "--episodes", str(entry.episodes), "--first-seed", str(entry.first_seed)]
+        env, preexec = None, None
+        if entry.sandbox:
+            Path(scratch, "work").mkdir()
+            command, env, preexec = _sandboxed(command, folder, Path(scratch))
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, env=env, preexec_fn=preexec, cwd="/",
+                                    timeout=120 + 2 * entry.episodes)
+        except subprocess.TimeoutExpired:
+            return {"error": "the evaluation did not finish in time"}
+    lines = result.stdout.strip().splitlines()
+    try:
+        answer = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        answer = {}
+    if isinstance(answer, dict) and ("returns" in answer or "error" in answer):
+        return answer
+    tail = " ".join(result.stderr.split()[-40:])
+    return {"error": f"the player stopped with exit code {result.returncode}: {tail}"[:300]}
+
+
+def score(entry: AgentEntry, answer: dict | None, error: str | None, seconds: float) -> AgentScore:
+    returns = np.asarray((answer or {}).get("returns") or [], dtype=np.float64)
+    error = error or (answer or {}).get("error")
+    if error is None and len(returns) != entry.episodes:
+        error = f"played {len(returns)} episodes instead of {entry.episodes}"
+    if error is not None:
+        return AgentScore(None, entry.name, entry.kind, None, None, None, 0, error, round(seconds, 1))
+    return AgentScore(None, entry.name, entry.kind, round(float(returns.mean()), 2), round(float(returns.std()), 2),
+                      round(float((returns >= SUCCESS).mean()), 3), len(returns), None, round(seconds, 1))
+
+
+def leaderboard(submitted: Path, *, episodes: int = LEADERBOARD_EPISODES, first_seed: int = LEADERBOARD_SEED,
+                workers: int = 1, scheduler: str | None = None, sandbox: bool = True,
+                pretrained: Path | None = PRETRAINED) -> list[AgentScore]:
+    """Every handed-in agent beside the pretrained and the random agent, best mean first; then the agents
+    that could not be played, with the reason (no rank)."""
+    from .jobs import run_jobs
+
+    entries = [AgentEntry(student, "student", str(folder), episodes, first_seed, sandbox)
+               for student, folder in agents_handed_in(submitted)]
+    if pretrained is not None:
+        entries.append(AgentEntry("pretrained agent", "pretrained", str(pretrained), episodes, first_seed, sandbox))
+    entries.append(AgentEntry("random agent", "random", None, episodes, first_seed, sandbox))
+    results = run_jobs(evaluate_agent, entries, workers=workers, scheduler=scheduler, description="leaderboard")
+    rows = [score(r.item, r.value, r.error, r.seconds) for r in results]
+    played = sorted((r for r in rows if r.error is None), key=lambda r: -r.mean)
+    for rank, row in enumerate(played, 1):
+        row.rank = rank
+    return played + [r for r in rows if r.error is not None]
+
+
+def write_csv(rows: list[AgentScore], path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[f.name for f in fields(AgentScore)])
+        writer.writeheader()
+        writer.writerows(asdict(r) for r in rows)
+    return path
