@@ -34,6 +34,10 @@ from .fixtures import FixtureError, data_dir, load_fixture, verify_fixtures  # n
 
 explain_unfinished_exercises()  # in a notebook: "soft_update is not implemented yet", not a bare error
 
+from .display import describe_figures  # noqa: E402
+
+describe_figures()  # in a notebook: every figure is shown with its alt text (screen readers, feedback pages)
+
 __all__ = [
     "ACTION_NAMES",
     "EVALUATION_EPISODES",

@@ -4,6 +4,11 @@ Everything here is headless: frames come from ``render_mode="rgb_array"``,
 videos are encoded with imageio-ffmpeg and embedded as base64 ``<video>``
 elements, so they play in JupyterLab, Binder and nbgrader's feedback alike.
 Used from ``notebooks/01_environment`` on; the live plot is for ``04_training``.
+
+Every image the course shows carries alternative text, for screen readers and for
+nbgrader's feedback pages: ``import utils`` calls :func:`describe_figures`, so that a
+matplotlib figure shown in a notebook is sent with an ``alt`` made from what it shows
+(:func:`figure_description`: its title, axes and legend, or what :func:`describe` says).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import numpy as np
 from .envs import OBSERVATION_NAMES, SOLVED_THRESHOLD, SOLVED_WINDOW
 
 __all__ = [
+    "describe",
+    "describe_figures",
+    "figure_description",
     "show_frame",
     "record_video",
     "embed_video",
@@ -26,6 +34,97 @@ __all__ = [
     "LivePlot",
     "observation_table",
 ]
+
+
+#: The attribute of a matplotlib Axes or Figure that holds its description (set by :func:`describe`).
+DESCRIPTION = "course_description"
+
+
+def describe(artist, text: str):
+    """Say in words what a matplotlib Axes or Figure shows: its alt text. Returns the artist."""
+    setattr(artist, DESCRIPTION, str(text))
+    return artist
+
+
+def _axes_description(ax) -> str:
+    said, title = getattr(ax, DESCRIPTION, None), ax.get_title()
+    if said:
+        return f"{title}. {said}" if title else said
+    parts = [f"{'Plot' if ax.axison else 'Image'}{f' {title!r}' if title else ''}"]
+    if ax.axison and (ax.get_xlabel() or ax.get_ylabel()):
+        parts.append(f"{ax.get_ylabel() or 'values'} against {ax.get_xlabel() or 'position'}")
+    labels = [label for label in ax.get_legend_handles_labels()[1] if not label.startswith("_")]
+    if labels:
+        parts.append("showing " + ", ".join(labels))
+    return ": ".join(parts[:2]) + ("; " + parts[2] if len(parts) > 2 else "")
+
+
+def figure_description(figure) -> str:
+    """The alt text of a matplotlib figure: what :func:`describe` said of it, or of each of its axes;
+    otherwise its titles, axis labels and legend entries."""
+    said = getattr(figure, DESCRIPTION, None)
+    if said:
+        return said
+    parts = [_axes_description(ax) for ax in figure.axes if ax.get_visible()]
+    title = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
+    text = ". ".join(([f"Figure {title!r}"] if title else []) + parts)
+    return text or "An empty figure"
+
+
+def _png_with_alt_text(formatter):
+    """IPython's PNG formatter of figures, its output sent with the figure's alt text."""
+
+    def png(figure):
+        result = formatter(figure)
+        data, metadata = result if isinstance(result, tuple) else (result, None)
+        if data is None:
+            return None
+        return data, {**(metadata or {}), "alt": figure_description(figure)}
+
+    png.describes_figures = True
+    return png
+
+
+def _wrap_figure_formatter(shell) -> None:
+    import sys
+
+    if "matplotlib.figure" not in sys.modules:  # no figure can exist yet
+        return
+    from matplotlib.figure import Figure
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        current = formatter.lookup_by_type(Figure)
+    except KeyError:
+        return  # figures are not shown as PNG (yet): matplotlib's inline backend registers itself when used
+    if not getattr(current, "describes_figures", False):
+        formatter.for_type(Figure, _png_with_alt_text(current))
+
+
+def describe_figures() -> bool:
+    """In a notebook: show every matplotlib figure with its alt text (:func:`figure_description`).
+
+    matplotlib's inline backend registers how figures become PNG when it starts, and again when
+    its settings change; this wraps that formatter before and after every cell, so the figures a
+    cell shows at its end go out with their ``alt``. Returns whether it is active (not outside IPython).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter") or not hasattr(shell, "events"):
+        return False
+
+    def wrap(*_):
+        _wrap_figure_formatter(shell)
+
+    if not getattr(shell, "_course_describes_figures", False):
+        shell._course_describes_figures = True
+        shell.events.register("pre_execute", wrap)
+        shell.events.register("post_execute", wrap)  # registered before the backend's flush: runs first
+    wrap()
+    return True
 
 
 def show_frame(frame, title: str | None = None, ax=None):
@@ -44,6 +143,7 @@ def show_frame(frame, title: str | None = None, ax=None):
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    describe(ax, "A frame of the LunarLander environment: the lander, the ground and the landing pad between two flags")
     return ax
 
 
@@ -147,6 +247,9 @@ def plot_learning_curve(
     ax.set_xlabel("episode")
     ax.set_ylabel("return")
     ax.legend(loc="lower right")
+    last = f", the last {min(window, len(returns))} averaging {returns[-window:].mean():.0f}" if len(returns) else ""
+    describe(ax, f"Learning curve: the return of each of {len(returns)} episodes, its {window}-episode mean{last}, "
+                 f"and the solved line at {threshold:g}")
     return ax
 
 
@@ -191,7 +294,10 @@ class LivePlot:
             return
         from IPython.display import Image, display
 
-        image = Image(data=self.render_png(returns), format="png")
+        last = returns[-self.window:]
+        mean = f", the last {len(last)} averaging {np.mean(last):.0f}" if len(last) else ""
+        image = Image(data=self.render_png(returns), format="png",
+                      alt=f"Learning curve while training: {len(returns)} episodes{mean}; solved at {self.threshold:g}")
         if self._handle is None:
             self._handle = display(image, display_id=True)
         else:
