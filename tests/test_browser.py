@@ -7,35 +7,14 @@ nbgrader Validate button validates a notebook. Screenshots go to artifacts/brows
 The test is skipped only when no Chromium is installed (.ci/run installs one).
 """
 
-import json
-import os
 import re
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from release import copy_course, nbgrader_environment
+from browser import ARTIFACTS, CHROMIUM, NO_CHROMIUM, chromium, jupyter_lab
+from release import copy_course
 
 pytestmark = pytest.mark.notebooks
-
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "artifacts" / "browser"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SETTINGS = {  # no pop-ups, and every cell in the page (JupyterLab may otherwise leave off-screen cells out)
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
-    "@jupyterlab/apputils-extension/sessionDialogs.jupyterlab-settings": {"autoStartDefaultKernel": True},
-}
 
 
 KERNEL_IDLE = ("() => [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')]"
@@ -52,71 +31,19 @@ ALL_RUN = r"""() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if CHROMIUM is None:
-        pytest.skip("no Chromium on this machine: install Debian's chromium (apt-get install chromium), "
-                    "as .ci/run does")
+        pytest.skip(NO_CHROMIUM)
     root = copy_course(tmp_path_factory.mktemp("lab") / "course")
-    settings = tmp_path_factory.mktemp("settings")
-    for name, values in SETTINGS.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(nbgrader_environment(), DQN_COURSE_FAST="1", JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("runtime")))
-    log = open(root.parent / "jupyter.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError as error:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    tail = (root.parent / "jupyter.log").read_text()[-3000:]
-                    raise RuntimeError(f"jupyter lab did not start:\n{tail}") from error
-                time.sleep(0.5)
-        yield {"base": base, "token": token, "root": root}
-    finally:  # always shut the server down (and its kernels), also when a test failed
-        stop(server)
-        log.close()
+    with jupyter_lab(root, tmp_path_factory.mktemp("jupyter"), DQN_COURSE_FAST="1") as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -1,0 +1,128 @@
+"""What the browser tests share: Debian's Chromium through Playwright, and a real JupyterLab to point it at.
+
+`jupyter_lab(root, scratch)` serves a course folder on 127.0.0.1 (a free port, a token) and
+stops it and its kernels afterwards; `chromium()` launches the headless browser and
+`chromium_page()` opens one page in it. Screenshots go to ARTIFACTS (ignored by git).
+Tests that need a browser skip, saying why, when CHROMIUM is None.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from release import nbgrader_environment
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NO_CHROMIUM = "no Chromium on this machine: install Debian's chromium (apt-get install chromium), as .ci/run does"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SETTINGS = {  # no pop-ups, and every cell in the page (JupyterLab may otherwise leave off-screen cells out)
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                        "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/sessionDialogs.jupyterlab-settings": {"autoStartDefaultKernel": True},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+@contextlib.contextmanager
+def jupyter_lab(root: Path, scratch: Path, **environment: str):
+    """JupyterLab serving `root` until the block ends: ``{"base": url, "token": ..., "root": root}``.
+    `scratch` holds its settings, runtime files and log; `environment` is added to nbgrader's."""
+    settings = scratch / "settings"
+    for name, values in SETTINGS.items():
+        path = settings / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    (scratch / "runtime").mkdir(parents=True, exist_ok=True)
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(nbgrader_environment(), JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTER_RUNTIME_DIR=str(scratch / "runtime"), **environment)
+    log_path = scratch / "jupyter.log"
+    log = open(log_path, "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError as error:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise RuntimeError(f"jupyter lab did not start:\n{log_path.read_text()[-3000:]}") from error
+                time.sleep(0.5)
+        yield {"base": base, "token": token, "root": root}
+    finally:  # always shut the server down (and its kernels), also when a test failed
+        stop(server)
+        log.close()
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, headless, through Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def new_page(browser, screenshot: str | None = None):
+    """A page in a fresh browser context; a full-page screenshot to ARTIFACTS/<screenshot>.png at the end."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        yield page
+    finally:
+        if screenshot:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{screenshot}.png"), full_page=True)
+        context.close()
+
+
+@contextlib.contextmanager
+def chromium_page(screenshot: str | None = None):
+    """One page in its own headless Chromium."""
+    with chromium() as browser, new_page(browser, screenshot) as page:
+        yield page
