@@ -30,7 +30,9 @@ c.CourseDirectory.course_id = "dqn-lunar-lander"
 c.CourseDirectory.root = _root
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_root, "gradebook.db")
+# The gradebook: SQLite in this folder (one instructor, one machine), or PostgreSQL for shared and
+# multi-machine setups, e.g. DQN_GRADEBOOK_URL=postgresql+psycopg://grader@db-host:5432/dqn (grading/gradebook.py).
+c.CourseDirectory.db_url = os.environ.get("DQN_GRADEBOOK_URL") or "sqlite:///" + os.path.join(_root, "gradebook.db")
 # Videos and figures a notebook writes while it runs stay out of releases and submissions.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "videos", "*.mp4"]
 

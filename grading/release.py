@@ -1,4 +1,4 @@
-"""Make notebooks/ (the student release) from solutions/ with nbgrader.
+"""Make notebooks/ (the student release) from solutions/ with nbgrader; the course's nbgrader set-up.
 
     python scripts/release.py                  # clean solutions/, regenerate every assignment
     python scripts/release.py 03_targets       # only these assignments
@@ -25,9 +25,10 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent  # the course folder
 #: What a throw-away copy of the course leaves out: environments, caches, grading and run output.
 COPY_IGNORE = (".git", ".venv", "submitted", "autograded", "feedback", "downloaded", "gradebook.db*", "grades.csv",
+               "graded_jobs.json", "report",
                "__pycache__", ".pytest_cache", ".ruff_cache", "videos", "my_agent", "artifacts")
 NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 CELL_METADATA = {"nbgrader"}

@@ -1,0 +1,154 @@
+"""One grading job: autograde one student's notebook of one assignment, on any worker.
+
+A job carries everything it reads (:class:`AutogradeJob`): the course's
+``nbgrader_config.py``, a template gradebook (the assignments and students, no grades),
+and the student's submitted files. On the worker, :func:`autograde` builds a private
+course folder in a temporary directory, runs nbgrader's own ``autograde`` and
+``generate_feedback`` there (inside the worker process: no nbgrader start-up per
+job), each kernel in the sandbox of :mod:`grading.sandbox`, and sends back what the
+instructor keeps (:class:`AutogradeOutcome`): scores and comments read from the
+private gradebook, the autograded notebook and the feedback page. Nothing of the
+instructor's course is written by a job: :mod:`grading.gradebook` records outcomes,
+one at a time. A worker needs the course's pinned environment (``pip install -r
+requirements.txt -e .`` of the same commit) and bubblewrap, nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["AutogradeJob", "AutogradeOutcome", "JobFailed", "autograde", "fingerprint", "read_files"]
+
+#: nbgrader's switch that turns the sandbox off (``scripts/grade.py --no-sandbox``).
+NO_SANDBOX = "--ExecuteUntilTheKernelDies.sandbox=False"
+
+
+class JobFailed(RuntimeError):
+    """nbgrader could not grade the submission (say, a file that is not a notebook)."""
+
+
+@dataclass(frozen=True)
+class AutogradeJob:
+    student: str
+    assignment: str
+    config: bytes  # nbgrader_config.py of the course
+    gradebook: bytes  # a SQLite gradebook with the assignments and the students, and no grades
+    files: dict = field(default_factory=dict)  # the student's submitted files: relative path -> bytes
+    sandbox: bool = True
+    fingerprint: str = ""  # of the submitted assignment folder: a rerun skips a job already recorded
+
+
+@dataclass
+class AutogradeOutcome:
+    student: str
+    assignment: str
+    fingerprint: str
+    timestamp: object  # the submission's datetime, or None
+    notebooks: dict  # notebook name -> {"grades": {cell: {...}}, "comments": {cell: {...}}, "flagged": bool}
+    autograded: dict  # relative path -> bytes, under autograded/<student>/<assignment>/
+    feedback: dict  # relative path -> bytes, under feedback/<student>/<assignment>/
+
+
+def read_files(folder: Path) -> dict[str, bytes]:
+    """Every regular file under ``folder`` (no symbolic links), by relative path."""
+    files = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
+
+
+def fingerprint(folder: Path) -> str:
+    """A SHA-256 of a folder's files and their paths: it changes when a student hands in again."""
+    digest = hashlib.sha256()
+    for relative, content in read_files(folder).items():
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    for relative, content in files.items():
+        target = folder / relative
+        if folder.resolve() not in target.resolve().parents:
+            raise JobFailed(f"refusing a file outside the submission: {relative}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def _run_app(app_class, argv: list[str], log: io.StringIO) -> None:
+    """An nbgrader app in this process, as its command would run it; failures raise JobFailed."""
+    app = app_class()
+    handler = logging.StreamHandler(log)
+    handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+    try:
+        app.initialize(argv)
+        app.log.addHandler(handler)
+        app.start()
+    except SystemExit as exit_:
+        if exit_.code not in (0, None):
+            errors = [line for line in log.getvalue().splitlines() if "ERROR" in line or "Error" in line]
+            raise JobFailed(" | ".join(errors[-3:]) or f"{app_class.__name__} exited with {exit_.code}") from None
+    finally:
+        app.log.removeHandler(handler)
+        with contextlib.suppress(Exception):
+            app.clear_instance()
+
+
+def _scores(root: Path, job: AutogradeJob) -> tuple[object, dict]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(job.assignment, job.student)
+        notebooks = {}
+        for notebook in submission.notebooks:
+            notebooks[notebook.name] = {
+                "flagged": bool(notebook.flagged),
+                "grades": {g.name: {"auto_score": g.auto_score, "manual_score": g.manual_score,
+                                    "extra_credit": g.extra_credit, "needs_manual_grade": g.needs_manual_grade}
+                           for g in notebook.grades},
+                "comments": {c.name: {"auto_comment": c.auto_comment, "manual_comment": c.manual_comment}
+                             for c in notebook.comments},
+            }
+        return submission.timestamp, notebooks
+
+
+def autograde(job: AutogradeJob) -> AutogradeOutcome:
+    """Grade one job in a private course folder; runs on a Dask worker."""
+    from nbgrader.apps.autogradeapp import AutogradeApp
+    from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
+    from sqlalchemy.exc import SAWarning
+
+    warnings.simplefilter("ignore", SAWarning)  # nbgrader's own API, on a new submission; harmless
+
+    with tempfile.TemporaryDirectory(prefix="dqn-job-") as scratch:
+        root = Path(scratch) / "course"
+        root.mkdir()
+        (root / "nbgrader_config.py").write_bytes(job.config)
+        (root / "gradebook.db").write_bytes(job.gradebook)
+        _write_files(root / "submitted" / job.student, job.files)
+        common = ["--student", job.student, "--force", f"--CourseDirectory.root={root}",
+                  f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}", "--log-level=ERROR"]
+        log = io.StringIO()
+        here, path = os.getcwd(), list(sys.path)
+        os.chdir(root)  # nbgrader reads nbgrader_config.py from the working folder; a worker runs one job at a time
+        try:
+            _run_app(AutogradeApp, [job.assignment, *common, *([] if job.sandbox else [NO_SANDBOX])], log)
+            _run_app(GenerateFeedbackApp, [job.assignment, *common], log)
+            timestamp, notebooks = _scores(root, job)
+        finally:
+            os.chdir(here)
+            sys.path[:] = path
+        return AutogradeOutcome(
+            student=job.student, assignment=job.assignment, fingerprint=job.fingerprint, timestamp=timestamp,
+            notebooks=notebooks,
+            autograded=read_files(root / "autograded" / job.student / job.assignment),
+            feedback=read_files(root / "feedback" / job.student / job.assignment))
