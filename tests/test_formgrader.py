@@ -1,0 +1,109 @@
+"""The written answer of notebook 01, graded by hand in nbgrader's Formgrader inside a real JupyterLab.
+
+Two students hand in notebook 01 with a written answer; scripts/grade.py autogrades them in a
+throw-away copy of the course. The instructor then opens Formgrader from JupyterLab's Nbgrader
+menu in headless Chromium, finds alice's submission, gives the written answer its points and a
+comment, and generates the feedback from Formgrader. `scripts/grade.py` run again grades nothing
+twice and exports grades.csv: alice's total has gone up by exactly those points, in the gradebook
+and in grades.csv, and her feedback page shows the comment. The screenshot of the grading page
+is the README's (docs/formgrader.png is a crop of it).
+"""
+
+import csv
+import json
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from browser import ARTIFACTS, CHROMIUM, NO_CHROMIUM, chromium, jupyter_lab, new_page
+from release import copy_course, nbgrader_environment
+from solution_code import finished_notebook
+
+pytestmark = pytest.mark.notebooks
+
+ASSIGNMENT = "01_environment"
+ANSWER = "reward_answer"  # the written answer's grade_id (2 points)
+POINTS, COMMENT = 2, "Right: the shaping terms reward a slow, upright approach to the pad. Well argued."
+
+
+def answered(text: str) -> dict:
+    notebook = finished_notebook(ASSIGNMENT)
+    cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == ANSWER)
+    cell["source"] = text
+    return notebook
+
+
+def grade(root):
+    result = subprocess.run([sys.executable, "scripts/grade.py", ASSIGNMENT, "--workers", "2"], cwd=root,
+                            env=nbgrader_environment(), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def exported(root) -> dict[str, float]:
+    with open(root / "grades.csv") as f:
+        return {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == ASSIGNMENT}
+
+
+def gradebook_total(root, student: str) -> tuple[float, object]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        answer = gradebook.find_grade(ANSWER, ASSIGNMENT, ASSIGNMENT, student)
+        return gradebook.find_submission(ASSIGNMENT, student).score, answer.manual_score
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
+    root = copy_course(tmp_path_factory.mktemp("formgrader") / "course")
+    for student, text in {"alice": "Landing on the pad slowly and upright earns the most: shaping rewards.",
+                          "bob": "The reward is higher when the lander lands."}.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(answered(text), indent=1))
+    grade(root)
+    return root
+
+
+def test_a_written_answer_graded_in_formgrader_counts_and_shows_in_the_feedback(course, tmp_path):
+    before_csv = exported(course)["alice"]
+    before, manual = gradebook_total(course, "alice")
+    assert manual is None and before == before_csv, "the written answer waits for a person"
+    with jupyter_lab(course, tmp_path) as lab, chromium() as browser, new_page(browser) as page:
+        page.goto(f"{lab['base']}/lab?token={lab['token']}&reset")
+        page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(r"^Nbgrader$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Formgrader$")).click()
+        formgrader = page.frame_locator("iframe[src*='formgrader']")
+        formgrader.get_by_role("link", name="Manual Grading").click()  # the assignments, then the notebooks
+        formgrader.get_by_role("link", name=ASSIGNMENT, exact=True).click()
+        formgrader.locator("table").get_by_role("link", name=ASSIGNMENT, exact=True).click()
+        formgrader.get_by_role("link", name="Submission #1").wait_for()  # anonymous at first
+        formgrader.locator("#toggle_names").click()  # "Show All Names"
+        formgrader.get_by_role("link", name="alice", exact=True).click()
+        score = formgrader.locator(f"input.score#{ANSWER}")
+        score.fill(str(POINTS))
+        score.press("Tab")
+        comment = formgrader.locator(f"textarea#{ANSWER}-comment")
+        comment.fill(COMMENT)
+        comment.press("Tab")
+        deadline = time.monotonic() + 60  # Formgrader saves each field as it changes
+        while gradebook_total(course, "alice")[1] != POINTS and time.monotonic() < deadline:
+            time.sleep(0.5)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        formgrader.locator(f"#{ANSWER}-comment").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "formgrader_written_answer.png"))
+        formgrader.get_by_role("link", name="Manual Grading").first.click()  # the breadcrumb, then the sidebar
+        formgrader.get_by_role("link", name="Manage Assignments").click()
+        row = formgrader.locator("tr", has=formgrader.get_by_role("link", name=ASSIGNMENT, exact=True))
+        row.locator(".generate-feedback a").click()
+        formgrader.get_by_text(f"Successfully generated feedback of '{ASSIGNMENT}'").wait_for(timeout=180_000)
+    after, manual = gradebook_total(course, "alice")
+    assert manual == POINTS and after == pytest.approx(before + POINTS), (before, after)
+    grade(course)  # again: grades nothing twice, exports grades.csv
+    assert exported(course)["alice"] == pytest.approx(before_csv + POINTS)
+    assert exported(course)["bob"] == pytest.approx(gradebook_total(course, "bob")[0])
+    feedback = (course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert COMMENT in feedback.replace("&#39;", "'")
