@@ -25,8 +25,8 @@ test: install  ## run every test: utils, fixtures, notebooks, nbgrader
 release: install  ## regenerate notebooks/ from solutions/ with nbgrader
 	$(BIN)/python scripts/release.py
 
-grade: install  ## autograde submitted/, write feedback/ and grades.csv
-	$(BIN)/python scripts/grade.py
+grade: install  ## autograde submitted/, write feedback/ and grades.csv (make grade WORKERS=4)
+	$(BIN)/python scripts/grade.py --workers $(or $(WORKERS),1)
 
 fixtures: install  ## regenerate data/ fixtures and data/SHA256SUMS
 	$(BIN)/python scripts/make_fixtures.py
@@ -38,6 +38,7 @@ bench: install  ## print the benchmark figures
 	$(BIN)/python scripts/bench_buffer.py
 	$(BIN)/python scripts/bench_training.py
 	$(BIN)/python scripts/bench_autograde.py
+	$(BIN)/python scripts/bench_cohort.py
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache
