@@ -5,10 +5,11 @@
 
 A student hands in notebook 04 with the ``my_agent/`` folder it saves. Every such folder,
 the pretrained agent of ``data/pretrained/`` and the random agent are each one job of
-:func:`grading.jobs.run_jobs` (the engine that grades, on Dask). A job runs
-``grading/agent.py`` with the course's Python inside the bubblewrap sandbox of
-``grading/sandbox.py``: the agent's folder is bound read-only, there is no network and no
-view of the course beyond ``utils/`` and ``data/``. There the weights are read as plain
+:func:`grading.jobs.run_jobs` (the engine that grades, on Dask). A job carries the agent's
+weight files as bytes (names, links and sizes checked, contents not read), so it runs on any
+worker: it writes them to a private folder and runs ``grading/agent.py`` with the course's
+Python inside the bubblewrap sandbox of ``grading/sandbox.py``, that folder bound read-only,
+no network and no view of the course beyond ``utils/`` and ``data/``. There the weights are read as plain
 arrays (``allow_pickle=False``) and checked before any use; a folder that is not a
 well-formed agent is reported with the reason, never executed.
 
@@ -26,12 +27,13 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["LEADERBOARD_SEED", "LEADERBOARD_EPISODES", "AgentEntry", "AgentScore", "agents_handed_in",
+__all__ = ["LEADERBOARD_SEED", "LEADERBOARD_EPISODES", "AgentEntry", "AgentScore", "agent_entry", "agents_handed_in",
            "evaluate_agent", "leaderboard", "write_csv"]
 
 #: Episode i of the leaderboard is reset with seed LEADERBOARD_SEED + i (i < 1,000): seeds no notebook uses.
@@ -47,14 +49,29 @@ PRETRAINED = Path(__file__).resolve().parent.parent / "data" / "pretrained"
 
 @dataclass(frozen=True)
 class AgentEntry:
-    """One agent to evaluate: a student's ``my_agent/``, the pretrained agent, or the random agent (no folder)."""
+    """One agent to evaluate, carrying its weight files (a job may run on another machine): a student's
+    ``my_agent/``, the pretrained agent, or the random agent (no files). ``problem``: why a folder was
+    refused before any job (not a folder, a link, too big, files missing)."""
 
     name: str
     kind: str  # "student", "pretrained" or "random"
-    folder: str | None
+    files: dict | None = None  # kernel_0.npy, bias_0.npy, ... -> their bytes, unread
     episodes: int = LEADERBOARD_EPISODES
     first_seed: int = LEADERBOARD_SEED
     sandbox: bool = True
+    problem: str | None = None
+
+
+def agent_entry(name: str, kind: str, folder: Path, **options) -> AgentEntry:
+    """An entry with the weight files of ``folder``, read as bytes after the checks of ``agent_files``
+    (regular files, numbered without gaps, each under the size cap); a refused folder gets its ``problem``."""
+    from .agent import AgentError, agent_files
+
+    try:
+        files = {path.name: path.read_bytes() for path in agent_files(folder)}
+    except (AgentError, OSError) as error:
+        return AgentEntry(name, kind, None, problem=str(error), **options)
+    return AgentEntry(name, kind, files, **options)
 
 
 @dataclass
@@ -81,7 +98,7 @@ def agents_handed_in(submitted: Path) -> list[tuple[str, Path]]:
             if student.is_dir() and os.path.lexists(student / AGENT_ASSIGNMENT / AGENT_FOLDER)]
 
 
-def _sandboxed(command: list[str], folder: Path | None, scratch: Path) -> tuple[list[str], dict, callable]:
+def _sandboxed(command: list[str], folder: Path | None, scratch: Path) -> tuple[list[str], dict, Callable]:
     """``command`` inside a bubblewrap sandbox that sees the Python environment, utils/, data/, the player
     and (read-only, at /agent) the agent's folder; its environment and the function setting its limits."""
     from .sandbox import (
@@ -115,15 +132,17 @@ def _sandboxed(command: list[str], folder: Path | None, scratch: Path) -> tuple[
 
 def evaluate_agent(entry: AgentEntry) -> dict:
     """Play one agent (a job on a worker): ``{"returns": [...]}`` or ``{"error": "why"}``."""
-    from .agent import AgentError, agent_files
-
-    folder = Path(entry.folder) if entry.folder else None
-    if folder is not None:
-        try:
-            agent_files(folder)  # the cheap checks, on this side too: a missing or odd folder never gets bound
-        except (AgentError, OSError) as error:
-            return {"error": str(error)}
+    if entry.problem is not None:
+        return {"error": entry.problem}
     with tempfile.TemporaryDirectory(prefix="dqn-agent-") as scratch:
+        folder = None
+        if entry.kind != "random":
+            folder = Path(scratch) / "agent"
+            folder.mkdir()
+            folder.chmod(0o755)  # readable by the sandbox's user
+            for name, content in (entry.files or {}).items():
+                (folder / Path(name).name).write_bytes(content)
+                (folder / Path(name).name).chmod(0o644)
         inside = Path("/agent") if entry.sandbox and folder is not None else folder
         command = [sys.executable, str(PLAYER), *([str(inside)] if folder else ["--random"]),
                    "--episodes", str(entry.episodes), "--first-seed", str(entry.first_seed)]
@@ -165,11 +184,11 @@ def leaderboard(submitted: Path, *, episodes: int = LEADERBOARD_EPISODES, first_
     that could not be played, with the reason (no rank)."""
     from .jobs import run_jobs
 
-    entries = [AgentEntry(student, "student", str(folder), episodes, first_seed, sandbox)
-               for student, folder in agents_handed_in(submitted)]
+    options = {"episodes": episodes, "first_seed": first_seed, "sandbox": sandbox}
+    entries = [agent_entry(student, "student", folder, **options) for student, folder in agents_handed_in(submitted)]
     if pretrained is not None:
-        entries.append(AgentEntry("pretrained agent", "pretrained", str(pretrained), episodes, first_seed, sandbox))
-    entries.append(AgentEntry("random agent", "random", None, episodes, first_seed, sandbox))
+        entries.append(agent_entry("pretrained agent", "pretrained", pretrained, **options))
+    entries.append(AgentEntry("random agent", "random", None, **options))
     results = run_jobs(evaluate_agent, entries, workers=workers, scheduler=scheduler, description="leaderboard")
     rows = [score(r.item, r.value, r.error, r.seconds) for r in results]
     played = sorted((r for r in rows if r.error is None), key=lambda r: -r.mean)

@@ -9,7 +9,7 @@ import pytest
 
 from grading import sandbox
 from grading.agent import AgentError, read_agent
-from grading.leaderboard import LEADERBOARD_SEED, AgentEntry, evaluate_agent
+from grading.leaderboard import LEADERBOARD_SEED, AgentEntry, agent_entry, evaluate_agent
 
 REPO = Path(__file__).resolve().parent.parent
 PRETRAINED = REPO / "data" / "pretrained"
@@ -53,17 +53,17 @@ def test_a_malformed_agent_is_refused_before_use(tmp_path):
 
 @pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bubblewrap is not installed")
 def test_agents_are_played_in_the_sandbox_and_a_pickle_is_never_loaded(tmp_path):
-    pretrained = evaluate_agent(AgentEntry("pretrained", "pretrained", str(PRETRAINED), episodes=3))
+    pretrained = evaluate_agent(agent_entry("pretrained", "pretrained", PRETRAINED, episodes=3))
     random = evaluate_agent(AgentEntry("random", "random", None, episodes=3))
     assert len(pretrained["returns"]) == len(random["returns"]) == 3
     assert np.mean(pretrained["returns"]) > 200 > np.mean(random["returns"])
     evil = tmp_path / "my_agent"
     save_weights(evil, pretrained_weights())
     np.save(evil / "kernel_0.npy", np.array([{"payload": "os.system"}], dtype=object), allow_pickle=True)
-    answer = evaluate_agent(AgentEntry("evil", "student", str(evil), episodes=3))
+    answer = evaluate_agent(agent_entry("evil", "student", evil, episodes=3))
     assert answer == {"error": "kernel_0.npy is not a plain .npy array (ValueError: Object arrays cannot be loaded "
                                "when allow_pickle=False)"}
-    assert "not a folder" in evaluate_agent(AgentEntry("none", "student", str(tmp_path / "absent")))["error"]
+    assert "not a folder" in evaluate_agent(agent_entry("none", "student", tmp_path / "absent"))["error"]
 
 
 def test_leaderboard_seeds_are_used_by_no_notebook():
