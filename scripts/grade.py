@@ -17,7 +17,8 @@ Steps:
    nbgrader's ``autograde`` and ``generate_feedback`` in a private copy (grading/autograde.py),
    each kernel in the bubblewrap sandbox of grading/sandbox.py; this process records each
    outcome as it comes (grading/gradebook.py), so the gradebook has one writer;
-5. ``nbgrader export``: grades.csv.
+5. ``nbgrader export``: grades.csv;
+6. the cohort report, report/index.html, with the agents' leaderboard (grading/report.py).
 
 Without bubblewrap the script refuses to autograde and says what to install; ``--no-sandbox``
 runs student code with your rights, for submissions you trust. After the run, submissions whose
@@ -138,6 +139,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="jobs at a time on this machine (default 1)")
     parser.add_argument("--scheduler", help="the address of an existing Dask scheduler, e.g. tcp://host:8786")
     parser.add_argument("--force", action="store_true", help="grade again the submissions graded before")
+    parser.add_argument("--no-report", action="store_true", help="skip the cohort report (report/index.html)")
     args = parser.parse_args(argv)
     names = chosen_assignments(parser, args)
     if args.workers < 1:
@@ -179,6 +181,14 @@ def main(argv=None) -> int:
               "(grades unchanged; see grading/tampering.py):")
         for (student, notebook), found in review.items():
             print(f"  {student}: {notebook}: {'; '.join(found)}")
+    if not args.no_report:
+        from grading.report import write_report
+
+        page = write_report(REPO, gradebook.gradebook_url(REPO), REPO / "report", workers=args.workers,
+                            scheduler=args.scheduler, sandbox=not args.no_sandbox, assignments=names,
+                            failures=[{"student": f.item.student, "assignment": f.item.assignment, "error": f.error}
+                                      for f in failures])
+        print(f"cohort report: {page}")
     if failures:
         print("some submissions could not be graded (they score 0):",
               *[f"{f.item.assignment} of {f.item.student}: {f.error}" for f in failures], sep="\n  ", file=sys.stderr)

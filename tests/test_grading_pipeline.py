@@ -109,7 +109,8 @@ def graded(tmp_path_factory):
     # A shorter cell timeout than the course's 60 s keeps the infinite loop cheap; the mechanism is the same.
     (root / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text().replace(
         "c.Execute.timeout = 60", "c.Execute.timeout = 30"))
-    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py")], cwd=root, env=nbgrader_environment(),
+    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "--workers", "2"], cwd=root,
+                            env=nbgrader_environment(),
                             capture_output=True, text=True, timeout=3000)
     return {"root": root, "result": result, "before": before}
 
