@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from agents import pretrained_weights, save_weights
 
 from grading import sandbox
 from grading.agent import AgentError, read_agent
@@ -13,16 +14,6 @@ from grading.leaderboard import LEADERBOARD_SEED, AgentEntry, agent_entry, evalu
 
 REPO = Path(__file__).resolve().parent.parent
 PRETRAINED = REPO / "data" / "pretrained"
-
-
-def save_weights(folder: Path, weights: list) -> None:
-    folder.mkdir(parents=True)
-    for i, array in enumerate(weights):
-        np.save(folder / f"{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}.npy", array)
-
-
-def pretrained_weights() -> list:
-    return [np.load(PRETRAINED / f"{kind}_{i}.npy") for i in range(3) for kind in ("kernel", "bias")]
 
 
 def test_a_malformed_agent_is_refused_before_use(tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from agents import pretrained_weights, save_weights
 from release import copy_course, nbgrader_environment
 from solution_code import finished_notebook
 
@@ -28,7 +29,6 @@ pytestmark = pytest.mark.notebooks
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ["01_environment", "03_targets", "04_training"]
 EPISODES = 10  # per agent here; the report's default is 100
-PRETRAINED = REPO / "data" / "pretrained"
 
 
 def release_notebook(assignment: str) -> dict:
@@ -41,16 +41,6 @@ def edited(notebook: dict, grade_id: str, old: str, new: str) -> dict:
     assert old in source, f"{old!r} not in {grade_id}"
     cell["source"] = source.replace(old, new, 1)
     return notebook
-
-
-def save_weights(folder: Path, weights: list) -> None:
-    folder.mkdir(parents=True)
-    for i, array in enumerate(weights):
-        np.save(folder / f"{'kernel' if i % 2 == 0 else 'bias'}_{i // 2}.npy", array)
-
-
-def pretrained_weights() -> list:
-    return [np.load(PRETRAINED / f"{kind}_{i}.npy") for i in range(3) for kind in ("kernel", "bias")]
 
 
 def weaker_weights() -> list:
