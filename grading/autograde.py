@@ -15,16 +15,13 @@ requirements.txt -e .`` of the same commit) and bubblewrap, nothing else.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
-import logging
-import os
-import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .apps import AppFailed, run_app
 
 __all__ = ["AutogradeJob", "AutogradeOutcome", "JobFailed", "autograde", "fingerprint", "read_files"]
 
@@ -34,6 +31,13 @@ NO_SANDBOX = "--ExecuteUntilTheKernelDies.sandbox=False"
 
 class JobFailed(RuntimeError):
     """nbgrader could not grade the submission (say, a file that is not a notebook)."""
+
+
+def _run(app_class, argv: list[str], root: Path) -> None:
+    try:
+        run_app(app_class, argv, cwd=root)  # a worker runs one job at a time: its working folder is free
+    except AppFailed as error:
+        raise JobFailed(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -84,25 +88,6 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> None:
         target.write_bytes(content)
 
 
-def _run_app(app_class, argv: list[str], log: io.StringIO) -> None:
-    """An nbgrader app in this process, as its command would run it; failures raise JobFailed."""
-    app = app_class()
-    handler = logging.StreamHandler(log)
-    handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
-    try:
-        app.initialize(argv)
-        app.log.addHandler(handler)
-        app.start()
-    except SystemExit as exit_:
-        if exit_.code not in (0, None):
-            errors = [line for line in log.getvalue().splitlines() if "ERROR" in line or "Error" in line]
-            raise JobFailed(" | ".join(errors[-3:]) or f"{app_class.__name__} exited with {exit_.code}") from None
-    finally:
-        app.log.removeHandler(handler)
-        with contextlib.suppress(Exception):
-            app.clear_instance()
-
-
 def _scores(root: Path, job: AutogradeJob) -> tuple[object, dict]:
     from nbgrader.api import Gradebook
 
@@ -137,16 +122,9 @@ def autograde(job: AutogradeJob) -> AutogradeOutcome:
         _write_files(root / "submitted" / job.student, job.files)
         common = ["--student", job.student, "--force", f"--CourseDirectory.root={root}",
                   f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}", "--log-level=ERROR"]
-        log = io.StringIO()
-        here, path = os.getcwd(), list(sys.path)
-        os.chdir(root)  # nbgrader reads nbgrader_config.py from the working folder; a worker runs one job at a time
-        try:
-            _run_app(AutogradeApp, [job.assignment, *common, *([] if job.sandbox else [NO_SANDBOX])], log)
-            _run_app(GenerateFeedbackApp, [job.assignment, *common], log)
-            timestamp, notebooks = _scores(root, job)
-        finally:
-            os.chdir(here)
-            sys.path[:] = path
+        _run(AutogradeApp, [job.assignment, *common, *([] if job.sandbox else [NO_SANDBOX])], root)
+        _run(GenerateFeedbackApp, [job.assignment, *common], root)
+        timestamp, notebooks = _scores(root, job)
         return AutogradeOutcome(
             student=job.student, assignment=job.assignment, fingerprint=job.fingerprint, timestamp=timestamp,
             notebooks=notebooks,

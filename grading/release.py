@@ -18,7 +18,6 @@ import filecmp
 import os
 import runpy
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -100,20 +99,20 @@ def solution_notebooks(names: list[str]) -> list[Path]:
 
 
 def generate(names: list[str], release_dir: Path, db_path: Path | None = None) -> None:
-    """Run `nbgrader generate_assignment` for each assignment into release_dir."""
-    env = nbgrader_environment()
+    """nbgrader's `generate_assignment` for each assignment into release_dir (in this process: one start-up)."""
+    from nbgrader.apps.generateassignmentapp import GenerateAssignmentApp
+
+    from .apps import AppFailed, run_app
+
     for name in names:
-        command = [
-            sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
-            f"--CourseDirectory.root={REPO}",
-            f"--CourseDirectory.release_directory={release_dir}",
-            "--log-level=WARN",
-        ]
+        argv = [name, "--force", f"--CourseDirectory.root={REPO}", f"--CourseDirectory.release_directory={release_dir}",
+                "--log-level=WARN"]
         if db_path is not None:
-            command.append(f"--CourseDirectory.db_url=sqlite:///{db_path}")
-        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise SystemExit(f"nbgrader generate_assignment {name} failed:\n{result.stdout}{result.stderr}")
+            argv.append(f"--CourseDirectory.db_url=sqlite:///{db_path}")
+        try:
+            run_app(GenerateAssignmentApp, argv, cwd=REPO)
+        except AppFailed as error:
+            raise SystemExit(f"nbgrader generate_assignment {name} failed: {error}") from None
 
 
 def compare(names: list[str], expected_root: Path, actual_root: Path) -> list[str]:
