@@ -33,7 +33,8 @@ def grade_cohort(names: list[str], students: int, workers: int) -> float:
                 folder.mkdir(parents=True)
                 (folder / f"{name}.ipynb").write_text(json.dumps(finished_notebook(name)))
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), *names, "--workers", str(workers)],
+        result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), *names, "--workers", str(workers),
+                                 "--no-report"],
                                 cwd=root, env=nbgrader_environment(), capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if result.returncode != 0:
@@ -42,7 +43,9 @@ def grade_cohort(names: list[str], students: int, workers: int) -> float:
 
 
 def hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 def main(argv=None) -> None:
