@@ -102,10 +102,10 @@ def _sandboxed(command: list[str], folder: Path | None, scratch: Path) -> tuple[
     """``command`` inside a bubblewrap sandbox that sees the Python environment, utils/, data/, the player
     and (read-only, at /agent) the agent's folder; its environment and the function setting its limits."""
     from .sandbox import (
-        SANDBOX_UID,
         Limits,
         Sandbox,
         course_paths,
+        fresh_uid,
         python_paths,
         require_bwrap,
         sandbox_environment,
@@ -115,7 +115,7 @@ def _sandboxed(command: list[str], folder: Path | None, scratch: Path) -> tuple[
     limits = Limits(cpu_seconds=600)
     runtime = scratch / "runtime"
     runtime.mkdir()
-    drop_to = SANDBOX_UID if os.geteuid() == 0 else None
+    drop_to = fresh_uid() if os.geteuid() == 0 else None
     box = Sandbox(workdir=scratch / "work", runtime=runtime, read_only=[*python_paths(), *course_paths(), PLAYER],
                   own_files=(folder, Path("/agent")) if folder is not None else None, limits=limits,
                   drop_to=drop_to, bwrap=require_bwrap())

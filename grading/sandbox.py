@@ -20,8 +20,9 @@ Inside the sandbox the student's code
 * has no network (loopback included), its own PID, IPC and UTS namespaces, and dies
   with the grader (``--die-with-parent``);
 * runs under :class:`Limits`: address space, processes (a fork bomb stops there), file
-  size and CPU time. When the grader is root, the kernel runs as ``nobody`` (65534),
-  because Linux does not apply the process limit to root.
+  size and CPU time. When the grader is root, the kernel runs as a user of its own
+  (:func:`fresh_uid`), because Linux does not apply the process limit to root, and
+  counts it per user: a fork bomb then never starves a kernel graded beside it.
 
 nbgrader's cell timeout still applies; a kernel killed by a limit is graded like any
 dead kernel (``ExecuteUntilTheKernelDies`` in ``nbgrader_config.py``).
@@ -32,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -42,10 +44,11 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-__all__ = ["SANDBOX_UID", "Limits", "Sandbox", "SandboxUnavailable", "SandboxedKernelManager", "require_bwrap"]
+__all__ = ["SANDBOX_UIDS", "Limits", "Sandbox", "SandboxUnavailable", "SandboxedKernelManager", "fresh_uid",
+           "require_bwrap"]
 
-#: The user the kernel runs as when the grader is root: ``nobody``.
-SANDBOX_UID = SANDBOX_GID = 65534
+#: When the grader is root, each sandbox runs as a user of this range that runs nothing else (no account needed).
+SANDBOX_UIDS = range(200_000, 1_000_000)
 PACKAGE = "bubblewrap"
 GiB = 1 << 30
 
@@ -120,7 +123,7 @@ def sandbox_environment(environ: dict[str, str], home: str = "/tmp") -> dict[str
     (tokens, paths, JPY_PARENT_PID: the grader's PID means nothing in the sandbox's PID namespace)."""
     kept = {k: v for k, v in environ.items()
             if any(k == name or (name.endswith("_") and k.startswith(name)) for name in PASSED_ENVIRONMENT)}
-    kept.update(HOME=home, TMPDIR="/tmp", USER="nobody", LOGNAME="nobody",
+    kept.update(HOME=home, TMPDIR="/tmp", USER="student", LOGNAME="student",
                 PATH=os.pathsep.join([str(Path(sys.prefix) / "bin"), "/usr/local/bin", "/usr/bin", "/bin"]))
     kept.setdefault("LANG", "C.UTF-8")
     return kept
@@ -135,6 +138,15 @@ def python_paths() -> list[Path]:
     executable = Path(sys.executable)
     paths.append(Path(os.path.realpath(executable)).parent.parent)
     return paths
+
+
+def fresh_uid() -> int:
+    """A uid of SANDBOX_UIDS that runs no process now: each sandbox's process limit is its own."""
+    for _ in range(100):
+        uid = SANDBOX_UIDS.start + secrets.randbelow(len(SANDBOX_UIDS))
+        if tasks_of_user(uid) == 0:
+            return uid
+    raise SandboxUnavailable(f"no free user id in {SANDBOX_UIDS} for a sandbox")
 
 
 @lru_cache(maxsize=4)
@@ -182,7 +194,7 @@ class Sandbox:
         args = []  # bwrap starts from an empty tmpfs as /
         made = {Path("/")}
 
-        def parents(path: Path):  # bwrap would make missing parents 0700, which `nobody` cannot enter
+        def parents(path: Path):  # bwrap would make missing parents 0700, which the sandbox user cannot enter
             for parent in reversed(path.parents):
                 if parent not in made:
                     made.add(parent)
@@ -233,7 +245,7 @@ class Sandbox:
         if self.drop_to is None:  # an unprivileged grader: bwrap makes a user namespace; the uid stays
             namespaces = ["--unshare-all", "--unshare-user", "--disable-userns"]
             inner = list(kernel)
-        else:  # root: no user namespace (it would map to root), switch to `nobody` inside instead
+        else:  # root: no user namespace (it would map to root), switch to a user of its own (fresh_uid) inside instead
             namespaces = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                           "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
             inner = ["setpriv", f"--reuid={self.drop_to}", f"--regid={self.drop_to}", "--clear-groups",
@@ -267,7 +279,7 @@ def _data_fd(text: str) -> int:
 def _identity_files(uid: int, gid: int) -> dict[str, str]:
     passwd = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
     group = "root:x:0:\n"
-    name = "nobody" if uid == SANDBOX_UID else "student"
+    name = "student"
     if uid != 0:
         passwd += f"{name}:x:{uid}:{gid}:{name}:/tmp:/usr/sbin/nologin\n"
         group += f"{name}:x:{gid}:\n"
@@ -287,7 +299,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._bwrap = require_bwrap()
         if os.geteuid() == 0 and shutil.which("setpriv") is None:
             raise SandboxUnavailable("`setpriv` (package util-linux) is missing: the sandbox needs it to run the "
-                                     "kernel as `nobody` when grading as root")
+                                     "kernel as a user of its own when grading as root")
         self._outer = Path(tempfile.mkdtemp(prefix="dqn-sbx-"))  # 0700: only root reaches what is inside
         self._runtime = self._outer / "k"
         self._runtime.mkdir(mode=0o700)
@@ -296,9 +308,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.ip = str(self._runtime / "kernel")
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         self.kernel_spec.interrupt_mode = "message"  # ipykernel interrupts itself: no signal crosses the sandbox
-        if os.geteuid() == 0:
-            os.chown(self._runtime, SANDBOX_UID, SANDBOX_GID)
-            os.chown(self.connection_file, SANDBOX_UID, SANDBOX_GID)
+        self._uid = fresh_uid() if os.geteuid() == 0 else None
+        if self._uid is not None:
+            os.chown(self._runtime, self._uid, self._uid)
+            os.chown(self.connection_file, self._uid, self._uid)
         return kernel_cmd, kw
 
     def sandbox_for(self, workdir: Path) -> Sandbox:
@@ -313,12 +326,12 @@ class SandboxedKernelManager(AsyncKernelManager):
                 own = (mine, student)
         return Sandbox(workdir=workdir, runtime=self._runtime, read_only=[*python_paths(), *course_paths()],
                        own_files=own, limits=self.limits, bwrap=self._bwrap,
-                       drop_to=SANDBOX_UID if os.geteuid() == 0 else None)
+                       drop_to=self._uid)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         sandbox = self.sandbox_for(Path(kw.get("cwd") or os.getcwd()))
         uid = sandbox.drop_to if sandbox.drop_to is not None else os.getuid()
-        gid = SANDBOX_GID if sandbox.drop_to is not None else os.getgid()
+        gid = sandbox.drop_to if sandbox.drop_to is not None else os.getgid()
         fds = []
         try:
             files = []

@@ -125,7 +125,7 @@ utils.checks.passed = lambda *args, **kwargs: print("passed: trust me")
 }
 PRELUDE = """import os, shutil, socket, sys, time
 from pathlib import Path
-COURSE = Path.cwd().parent.parent.parent
+COURSE = Path({course!r})  # the instructor's course folder: a job grades in a private copy, elsewhere
 LISTENER_PORT = {port}
 def report(what):
     print("ATTACK SUCCEEDED:", what)
@@ -133,11 +133,12 @@ def report(what):
 SHORT_TIMEOUT = 20  # seconds per cell in the throw-away copy: `sleep_forever` costs one of them
 
 
-def attacked_notebook(name: str, port: int) -> dict:
+def attacked_notebook(name: str, port: int, course: Path) -> dict:
     notebook = finished_notebook(ASSIGNMENT)
     cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "run_episode")
     attack = "\n".join("    " + line for line in ATTACKS[name].strip().splitlines())
-    cell["source"] = (PRELUDE.format(port=port) + "try:\n" + attack + "\nexcept Exception as error:\n"
+    prelude = PRELUDE.format(port=port, course=str(course))
+    cell["source"] = (prelude + "try:\n" + attack + "\nexcept Exception as error:\n"
                       "    print(f'attack failed: {type(error).__name__}: {error}')\n\n" + "".join(cell["source"]))
     return notebook
 
@@ -156,7 +157,7 @@ def tree(folder: Path) -> dict:
 def grade(root: Path) -> subprocess.CompletedProcess:
     config = root / "nbgrader_config.py"
     config.write_text(config.read_text().replace("c.Execute.timeout = 60", f"c.Execute.timeout = {SHORT_TIMEOUT}"))
-    return subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), ASSIGNMENT], cwd=root,
+    return subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), ASSIGNMENT, "--workers", "2"], cwd=root,
                           env=nbgrader_environment(), capture_output=True, text=True, timeout=1800)
 
 
@@ -187,7 +188,7 @@ def cohort(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("attacked") / "course")
     submit(root, "honest", finished_notebook(ASSIGNMENT))
     for name in ATTACKS:
-        submit(root, name, attacked_notebook(name, listener.port))
+        submit(root, name, attacked_notebook(name, listener.port, root))
     course_before = {folder: tree(root / folder) for folder in ("solutions", "notebooks", "utils", "data")}
     submitted_before = tree(root / "submitted")
     result = grade(root)
