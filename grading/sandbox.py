@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -301,6 +302,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             raise SandboxUnavailable("`setpriv` (package util-linux) is missing: the sandbox needs it to run the "
                                      "kernel as a user of its own when grading as root")
         self._outer = Path(tempfile.mkdtemp(prefix="dqn-sbx-"))  # 0700: only root reaches what is inside
+        # Removed at shutdown, and also when nbclient drops a kernel that died without a shutdown.
+        self._remove_outer = weakref.finalize(self, shutil.rmtree, self._outer, True)
         self._runtime = self._outer / "k"
         self._runtime.mkdir(mode=0o700)
         self.transport = "ipc"
@@ -367,6 +370,5 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
-        outer = getattr(self, "_outer", None)
-        if outer is not None and not restart:
-            shutil.rmtree(outer, ignore_errors=True)
+        if getattr(self, "_remove_outer", None) is not None and not restart:
+            self._remove_outer()
