@@ -15,13 +15,24 @@ import io
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 
-__all__ = ["AppFailed", "run_app"]
+__all__ = ["AppFailed", "run_app", "quiet_sqlalchemy"]
 
 
 class AppFailed(RuntimeError):
     """An nbgrader command failed; the message holds its last error lines."""
+
+
+@contextlib.contextmanager
+def quiet_sqlalchemy():
+    """Hide SQLAlchemy's SAWarning, which nbgrader's own API raises on every new submission (harmless)."""
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        yield
 
 
 @contextlib.contextmanager

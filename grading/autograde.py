@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .apps import AppFailed, run_app
+from .apps import AppFailed, quiet_sqlalchemy, run_app
 
 __all__ = ["AutogradeJob", "AutogradeOutcome", "JobFailed", "autograde", "fingerprint", "read_files"]
 
@@ -110,11 +109,8 @@ def autograde(job: AutogradeJob) -> AutogradeOutcome:
     """Grade one job in a private course folder; runs on a Dask worker."""
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
-    from sqlalchemy.exc import SAWarning
 
-    warnings.simplefilter("ignore", SAWarning)  # nbgrader's own API, on a new submission; harmless
-
-    with tempfile.TemporaryDirectory(prefix="dqn-job-") as scratch:
+    with quiet_sqlalchemy(), tempfile.TemporaryDirectory(prefix="dqn-job-") as scratch:
         root = Path(scratch) / "course"
         root.mkdir()
         (root / "nbgrader_config.py").write_bytes(job.config)

@@ -22,8 +22,9 @@ import shutil
 import signal
 import tempfile
 import threading
-import warnings
 from pathlib import Path
+
+from .apps import quiet_sqlalchemy
 
 __all__ = ["URL_VARIABLE", "gradebook_url", "template_gradebook", "add_students", "Ledger", "record", "uninterrupted"]
 
@@ -117,13 +118,10 @@ def record(root: Path, db_url: str, outcome, ledger: Ledger) -> None:
 
 def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> None:
     from nbgrader.api import Gradebook
-    from sqlalchemy.exc import SAWarning
-
-    warnings.simplefilter("ignore", SAWarning)  # nbgrader's own API, on a new submission; harmless
 
     _replace_folder(root / "autograded" / outcome.student / outcome.assignment, outcome.autograded)
     _replace_folder(root / "feedback" / outcome.student / outcome.assignment, outcome.feedback)
-    with Gradebook(db_url) as gradebook:
+    with quiet_sqlalchemy(), Gradebook(db_url) as gradebook:
         try:
             extra = {"timestamp": outcome.timestamp} if outcome.timestamp is not None else {}
             gradebook.update_or_create_submission(outcome.assignment, outcome.student, **extra)
