@@ -39,6 +39,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Every cell must finish within this many seconds; a student's infinite loop is
 # interrupted, the cell scores 0, and grading goes on.
 c.Execute.timeout = 60
+# Once the last cell has run, the kernel is killed rather than asked to exit: its outputs are all in,
+# and a TensorFlow kernel takes about a second to shut down cleanly, five times per submission.
+c.Execute.shutdown_kernel = "immediate"
 
 
 class ExecuteUntilTheKernelDies(Execute):
