@@ -1,6 +1,10 @@
 """The benchmark scripts run and print their figures (their speed is not tested here)."""
 
+import json
+
 import bench_buffer
+import pytest
+from course import REPO
 
 
 def test_buffer_benchmark_prints_ratios(capsys):
@@ -54,6 +58,15 @@ def test_figures_are_up_to_date():
 def test_autograde_benchmark_times_each_notebook(capsys):
     import bench_autograde
 
-    seconds = bench_autograde.main(["--assignments", "01_environment"])
+    seconds = bench_autograde.main(["--assignments", "01_environment", "--repeats", "1"])
     assert list(seconds) == ["01_environment"] and seconds["01_environment"] > 0
     assert "01_environment" in capsys.readouterr().out
+
+
+def test_autograde_benchmark_refuses_to_time_a_failure(monkeypatch):
+    import bench_autograde
+
+    untouched = json.loads((REPO / "notebooks" / "01_environment" / "01_environment.ipynb").read_text())
+    monkeypatch.setattr(bench_autograde, "finished_notebook", lambda name: untouched)
+    with pytest.raises(SystemExit, match="01_environment: the finished notebook lost the marks of test_"):
+        bench_autograde.main(["--assignments", "01_environment", "--repeats", "1"])
