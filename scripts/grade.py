@@ -125,7 +125,7 @@ def grade(root: Path, names: list[str], collect_zips: bool, failures: list, *, s
     seconds = time.perf_counter() - start
     graded = sum(r.error is None for r in results)
     print(f"graded {graded}, failed {len(results) - graded}, skipped {skipped} (graded before) "
-          f"in {seconds:.0f} s" + (f", {seconds / len(results):.1f} s per job" if results else ""), flush=True)
+          f"in {seconds:.1f} s" + (f", {seconds / len(results):.1f} s per job" if results else ""), flush=True)
     grades = root / "grades.csv"
     nbgrader(root, "export", f"--to={grades}")
     return grades
