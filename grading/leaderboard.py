@@ -101,33 +101,14 @@ def agents_handed_in(submitted: Path) -> list[tuple[str, Path]]:
 def _sandboxed(command: list[str], folder: Path | None, scratch: Path) -> tuple[list[str], dict, Callable]:
     """``command`` inside a bubblewrap sandbox that sees the Python environment, utils/, data/, the player
     and (read-only, at /agent) the agent's folder; its environment and the function setting its limits."""
-    from .sandbox import (
-        Limits,
-        Sandbox,
-        course_paths,
-        fresh_uid,
-        python_paths,
-        require_bwrap,
-        sandbox_environment,
-        tasks_of_user,
-    )
+    from .sandbox import Limits, Sandbox, course_paths, python_paths, require_bwrap, sandbox_environment, sandbox_user
 
-    limits = Limits(cpu_seconds=600)
     runtime = scratch / "runtime"
     runtime.mkdir()
-    drop_to = fresh_uid() if os.geteuid() == 0 else None
     box = Sandbox(workdir=scratch / "work", runtime=runtime, read_only=[*python_paths(), *course_paths(), PLAYER],
-                  own_files=(folder, Path("/agent")) if folder is not None else None, limits=limits,
-                  drop_to=drop_to, bwrap=require_bwrap())
-    rlimits = limits.rlimits(tasks_of_user(drop_to if drop_to is not None else os.getuid()))
-
-    def apply_limits():  # in the child, before bwrap: inherited by everything in the sandbox
-        import resource
-
-        for which, value in rlimits.items():
-            resource.setrlimit(which, (value, value))
-
-    return box.command(command), sandbox_environment(dict(os.environ)), apply_limits
+                  own_files=(folder, Path("/agent")) if folder is not None else None, limits=Limits(cpu_seconds=600),
+                  drop_to=sandbox_user(), bwrap=require_bwrap())
+    return box.command(command), sandbox_environment(dict(os.environ)), box.limit_setter()
 
 
 def evaluate_agent(entry: AgentEntry) -> dict:

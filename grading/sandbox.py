@@ -46,7 +46,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 __all__ = ["SANDBOX_UIDS", "Limits", "Sandbox", "SandboxUnavailable", "SandboxedKernelManager", "fresh_uid",
-           "require_bwrap"]
+           "require_bwrap", "sandbox_user"]
 
 #: When the grader is root, each sandbox runs as a user of this range that runs nothing else (no account needed).
 SANDBOX_UIDS = range(200_000, 1_000_000)
@@ -150,6 +150,12 @@ def fresh_uid() -> int:
     raise SandboxUnavailable(f"no free user id in {SANDBOX_UIDS} for a sandbox")
 
 
+def sandbox_user() -> int | None:
+    """Whom a new sandbox runs as: a :func:`fresh_uid` when the grader is root, else None (the grader's uid,
+    in a user namespace of bwrap's)."""
+    return fresh_uid() if os.geteuid() == 0 else None
+
+
 @lru_cache(maxsize=4)
 def course_paths(python: str = sys.executable) -> tuple[Path, ...]:
     """utils/ and data/ where a kernel of this environment imports them from (a kernel does not run
@@ -241,6 +247,25 @@ class Sandbox:
         bind("--bind", self.runtime, self.runtime)
         return args
 
+    @property
+    def uid(self) -> int:
+        return self.drop_to if self.drop_to is not None else os.getuid()
+
+    @property
+    def gid(self) -> int:
+        return self.drop_to if self.drop_to is not None else os.getgid()
+
+    def limit_setter(self):
+        """The function to run in the child before bwrap (``preexec_fn``): it sets :class:`Limits`, which
+        everything in the sandbox inherits. The process limit counts what the sandbox's user runs now."""
+        rlimits = self.limits.rlimits(tasks_of_user(self.uid))
+
+        def apply_limits():
+            for which, value in rlimits.items():
+                resource.setrlimit(which, (value, value))
+
+        return apply_limits
+
     def command(self, kernel: list[str], workdir_files=(), etc_fds=None) -> list[str]:
         """The full command line: bwrap, its namespaces and file tree, then the kernel's command."""
         if self.drop_to is None:  # an unprivileged grader: bwrap makes a user namespace; the uid stays
@@ -311,7 +336,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.ip = str(self._runtime / "kernel")
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         self.kernel_spec.interrupt_mode = "message"  # ipykernel interrupts itself: no signal crosses the sandbox
-        self._uid = fresh_uid() if os.geteuid() == 0 else None
+        self._uid = sandbox_user()
         if self._uid is not None:
             os.chown(self._runtime, self._uid, self._uid)
             os.chown(self.connection_file, self._uid, self._uid)
@@ -333,8 +358,6 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         sandbox = self.sandbox_for(Path(kw.get("cwd") or os.getcwd()))
-        uid = sandbox.drop_to if sandbox.drop_to is not None else os.getuid()
-        gid = sandbox.drop_to if sandbox.drop_to is not None else os.getgid()
         fds = []
         try:
             files = []
@@ -345,21 +368,15 @@ class SandboxedKernelManager(AsyncKernelManager):
                     fds.append(os.open(sandbox.workdir / relative, os.O_RDONLY | os.O_NOFOLLOW))
                     files.append((relative, fds[-1]))
             etc = {}
-            for name, text in _identity_files(uid, gid).items():
+            for name, text in _identity_files(sandbox.uid, sandbox.gid).items():
                 fds.append(_data_fd(text))
                 etc[name] = fds[-1]
-            rlimits = self.limits.rlimits(tasks_of_user(uid))
-
-            def apply_limits():  # in the child, before bwrap runs: inherited by everything in the sandbox
-                for which, value in rlimits.items():
-                    resource.setrlimit(which, (value, value))
-
             # independent: no JPY_PARENT_PID (the grader's PID means nothing in the sandbox's PID namespace);
             # the sandbox dies with the grader through bwrap's --die-with-parent instead.
             # The kernel's own stdout and stderr (not the notebook's outputs, which travel over ZeroMQ) go
             # nowhere: student code must not write into the grader's log, or fill its memory.
             kw.update(env=sandbox_environment(kw.get("env") or dict(os.environ)), cwd="/", pass_fds=tuple(fds),
-                      preexec_fn=apply_limits, independent=True, stdout=subprocess.DEVNULL,
+                      preexec_fn=sandbox.limit_setter(), independent=True, stdout=subprocess.DEVNULL,
                       stderr=subprocess.DEVNULL)
             command = sandbox.command(kernel_cmd, files, etc)
             self.log.debug("sandboxed kernel: %s", command)
