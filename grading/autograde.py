@@ -15,7 +15,9 @@ requirements.txt -e .`` of the same commit) and bubblewrap, nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,12 @@ __all__ = ["AutogradeJob", "AutogradeOutcome", "JobFailed", "autograde", "finger
 
 #: nbgrader's switch that turns the sandbox off (``scripts/grade.py --no-sandbox``).
 NO_SANDBOX = "--ExecuteUntilTheKernelDies.sandbox=False"
+
+#: One job, one core: the kernel's TensorFlow and BLAS thread pools get one thread each, so that N
+#: workers on N cores do not fight over them (spinning pools of one job slow the job beside it).
+#: A worker's own setting of any of these wins.
+ONE_CORE = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class JobFailed(RuntimeError):
@@ -105,12 +113,24 @@ def _scores(root: Path, job: AutogradeJob) -> tuple[object, dict]:
         return submission.timestamp, notebooks
 
 
+@contextlib.contextmanager
+def _one_core():
+    """ONE_CORE in this process's environment, which the kernels inherit, for the time of one job."""
+    added = {name: value for name, value in ONE_CORE.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 def autograde(job: AutogradeJob) -> AutogradeOutcome:
-    """Grade one job in a private course folder; runs on a Dask worker."""
+    """Grade one job in a private course folder; runs on a Dask worker (one job at a time)."""
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
 
-    with quiet_sqlalchemy(), tempfile.TemporaryDirectory(prefix="dqn-job-") as scratch:
+    with quiet_sqlalchemy(), _one_core(), tempfile.TemporaryDirectory(prefix="dqn-job-") as scratch:
         root = Path(scratch) / "course"
         root.mkdir()
         (root / "nbgrader_config.py").write_bytes(job.config)

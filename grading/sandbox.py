@@ -60,7 +60,8 @@ ETC_PATHS = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/l
              "/etc/fonts", "/etc/mime.types")
 #: Environment variables that reach the kernel (exact names, or prefixes ending in "_"); nothing else does.
 PASSED_ENVIRONMENT = ("NBGRADER_", "DQN_COURSE_", "TF_", "KERAS_", "MPLBACKEND", "PYTHONHASHSEED", "OMP_",
-                      "LANG", "LC_", "TZ", "CUDA_VISIBLE_DEVICES", "JPY_SESSION_NAME")
+                      "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "LANG", "LC_", "TZ", "CUDA_VISIBLE_DEVICES",
+                      "JPY_SESSION_NAME")
 
 
 class SandboxUnavailable(RuntimeError):

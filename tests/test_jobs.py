@@ -39,3 +39,17 @@ def test_no_jobs_and_bad_worker_counts():
     assert run_jobs(square, [], workers=1) == []
     with pytest.raises(ValueError, match="workers must be at least 1"):
         run_jobs(square, [1], workers=0)
+
+
+def test_a_grading_job_gives_its_kernels_one_core_and_leaves_the_worker_as_it_was(monkeypatch):
+    from grading import autograde, sandbox
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # a worker's own setting wins
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
+    with autograde._one_core():
+        inside = dict(os.environ)
+        kernel = sandbox.sandbox_environment(inside)
+    assert inside["TF_NUM_INTRAOP_THREADS"] == inside["TF_NUM_INTEROP_THREADS"] == "1"
+    assert inside["OMP_NUM_THREADS"] == "3"
+    assert {name: kernel[name] for name in autograde.ONE_CORE} == {**autograde.ONE_CORE, "OMP_NUM_THREADS": "3"}
+    assert "TF_NUM_INTRAOP_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"
