@@ -36,7 +36,7 @@ def answered(text: str) -> dict:
 
 
 def grade(root):
-    result = subprocess.run([sys.executable, "scripts/grade.py", ASSIGNMENT, "--workers", "2"], cwd=root,
+    result = subprocess.run([sys.executable, "scripts/grade.py", ASSIGNMENT, "--workers", "2", "--no-report"], cwd=root,
                             env=nbgrader_environment(), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 

@@ -109,7 +109,8 @@ def graded(tmp_path_factory):
     # A shorter cell timeout than the course's 60 s keeps the infinite loop cheap; the mechanism is the same.
     (root / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text().replace(
         "c.Execute.timeout = 60", "c.Execute.timeout = 30"))
-    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "--workers", "2"], cwd=root,
+    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "--workers", "2", "--no-report"],
+                            cwd=root,
                             env=nbgrader_environment(),
                             capture_output=True, text=True, timeout=3000)
     return {"root": root, "result": result, "before": before}
@@ -213,8 +214,8 @@ def test_a_failed_run_restores_the_gradebook(tmp_path, monkeypatch):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         gradebook.add_student("earlier", first_name="Grades", last_name="Already Here")
     before = (root / "gradebook.db").read_bytes()
-    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "01_environment"], cwd=root,
-                            env=nbgrader_environment(), capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), "01_environment", "--no-report"],
+                            cwd=root, env=nbgrader_environment(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 1
     assert "no submissions" in result.stderr and "gradebook.db restored" in result.stderr
     assert (root / "gradebook.db").read_bytes() == before

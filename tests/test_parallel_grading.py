@@ -58,7 +58,7 @@ def cohort_course(parent: Path) -> Path:
 
 
 def grade(root: Path, *args: str, env: dict | None = None, wait: bool = True):
-    command = [sys.executable, str(root / "scripts" / "grade.py"), *ASSIGNMENTS, *args]
+    command = [sys.executable, str(root / "scripts" / "grade.py"), *ASSIGNMENTS, "--no-report", *args]
     process = subprocess.Popen(command, cwd=root, env=env or nbgrader_environment(), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     if not wait:

@@ -157,8 +157,8 @@ def tree(folder: Path) -> dict:
 def grade(root: Path) -> subprocess.CompletedProcess:
     config = root / "nbgrader_config.py"
     config.write_text(config.read_text().replace("c.Execute.timeout = 60", f"c.Execute.timeout = {SHORT_TIMEOUT}"))
-    return subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), ASSIGNMENT, "--workers", "2"], cwd=root,
-                          env=nbgrader_environment(), capture_output=True, text=True, timeout=1800)
+    command = [sys.executable, str(root / "scripts" / "grade.py"), ASSIGNMENT, "--workers", "2", "--no-report"]
+    return subprocess.run(command, cwd=root, env=nbgrader_environment(), capture_output=True, text=True, timeout=1800)
 
 
 class Listener:
@@ -410,8 +410,8 @@ def test_grading_refuses_without_bubblewrap(tmp_path):
     bin_dir = tmp_path / "bin"  # a PATH with this Python's tools but no bwrap
     bin_dir.mkdir()
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), str(bin_dir)])
-    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), ASSIGNMENT], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, str(root / "scripts" / "grade.py"), ASSIGNMENT, "--no-report"], cwd=root,
+                            env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert "bubblewrap" in result.stderr and "apt-get install bubblewrap" in result.stderr, result.stderr
     assert "--no-sandbox" in result.stderr
