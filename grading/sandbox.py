@@ -14,7 +14,8 @@ Inside the sandbox the student's code
   files from ``submitted/<student>/`` (so notebook 05 finds notebook 04's agent);
 * runs in a private, writable copy of its submission folder (a size-capped tmpfs at the
   folder's usual path, where ``videos/`` and ``my_agent/`` are written), with a private
-  ``/tmp``; nothing it writes reaches the host's disk, and it all vanishes with the kernel;
+  ``/tmp`` as its home (holding matplotlib's font list, :func:`kernel_home`); nothing it
+  writes reaches the host's disk, and it all vanishes with the kernel;
 * cannot see anything else: not ``solutions/``, the release, the gradebook, other
   students, ``autograded/``, ``feedback/`` or the instructor's home;
 * has no network (loopback included), its own PID, IPC and UTS namespaces, and dies
@@ -30,6 +31,7 @@ dead kernel (``ExecuteUntilTheKernelDies`` in ``nbgrader_config.py``).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import resource
@@ -52,6 +54,8 @@ __all__ = ["SANDBOX_UIDS", "Limits", "Sandbox", "SandboxUnavailable", "Sandboxed
 SANDBOX_UIDS = range(200_000, 1_000_000)
 PACKAGE = "bubblewrap"
 GiB = 1 << 30
+#: The kernel's home inside the sandbox: its private /tmp.
+HOME = "/tmp"
 
 #: System folders bound read-only (or re-created as the same symlinks, on merged-/usr systems).
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -120,7 +124,7 @@ def tasks_of_user(uid: int) -> int:
     return count
 
 
-def sandbox_environment(environ: dict[str, str], home: str = "/tmp") -> dict[str, str]:
+def sandbox_environment(environ: dict[str, str], home: str = HOME) -> dict[str, str]:
     """The kernel's environment: the course's and nbgrader's switches, nothing of the instructor's
     (tokens, paths, JPY_PARENT_PID: the grader's PID means nothing in the sandbox's PID namespace)."""
     kept = {k: v for k, v in environ.items()
@@ -173,8 +177,31 @@ def course_paths(python: str = sys.executable) -> tuple[Path, ...]:
     return tuple(Path(p) for p in json.loads(result.stdout) if p and Path(p).exists())
 
 
+@lru_cache(maxsize=1)
+def kernel_home() -> Path | None:
+    """Files every kernel finds in its home when it starts: matplotlib's font list, built once per grading
+    process by the course's Python (no student code), so that each kernel does not scan every font again
+    when it imports matplotlib (a quarter of a second per notebook). The sandbox sees the same fonts at the
+    same paths. None if it cannot be built: each kernel then builds its own, as before."""
+    folder = Path(tempfile.mkdtemp(prefix="dqn-home-"))
+    atexit.register(shutil.rmtree, folder, True)
+    result = subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], cwd="/", capture_output=True,
+                            env=sandbox_environment(dict(os.environ), home=str(folder)))
+    return folder if result.returncode == 0 else None
+
+
 def _covered(path: Path, by: list[Path]) -> bool:
     return any(path == other or other in path.parents for other in by)
+
+
+def _copies(folder: Path, entries: list[tuple[str, int | None]]) -> list[str]:
+    """bwrap's arguments that copy `entries` (relative path, fd of a file or None for a folder, parents
+    first) into `folder` of a tmpfs: folders and files the sandbox's user may write."""
+    args = []
+    for relative, fd in entries:
+        target = str(folder / relative)
+        args += ["--perms", "0777", "--dir", target] if fd is None else ["--perms", "0666", "--file", str(fd), target]
+    return args
 
 
 @dataclass
@@ -195,9 +222,11 @@ class Sandbox:
     drop_to: int | None = None  # the uid to switch to inside (the grader is root); None: keep the grader's
     bwrap: str = "bwrap"
 
-    def filesystem(self, workdir_files: list[tuple[str, int | None]], etc_fds: dict[str, int]) -> list[str]:
+    def filesystem(self, workdir_files: list[tuple[str, int | None]], etc_fds: dict[str, int],
+                   home_files: list[tuple[str, int | None]] = ()) -> list[str]:
         """bwrap's arguments that build the file tree from an empty tmpfs. `workdir_files` lists the
-        submission folder's entries (relative path, open fd of a file or None for a folder);
+        submission folder's entries (relative path, open fd of a file or None for a folder), copied
+        into its private copy; `home_files` likewise, copied into the kernel's home (HOME, in /tmp);
         `etc_fds` maps /etc/passwd and /etc/group to fds of their contents."""
         args = []  # bwrap starts from an empty tmpfs as /
         made = {Path("/")}
@@ -217,6 +246,7 @@ class Sandbox:
                  "--perms", "1777", "--size", str(self.limits.tmp_size), "--tmpfs", "/tmp",
                  "--perms", "1777", "--size", str(self.limits.tmp_size), "--tmpfs", "/dev/shm"]
         made.update([Path("/proc"), Path("/dev"), Path("/dev/shm"), Path("/tmp")])
+        args += _copies(Path(HOME), home_files)
         for name in SYSTEM_DIRS:
             path = Path(name)
             if path.is_symlink():
@@ -241,10 +271,7 @@ class Sandbox:
             bind("--ro-bind", *self.own_files)
         parents(self.workdir)
         args += ["--perms", "0777", "--size", str(self.limits.scratch_size), "--tmpfs", str(self.workdir)]
-        for relative, fd in workdir_files:
-            target = str(self.workdir / relative)
-            args += ["--perms", "0777", "--dir", target] if fd is None else ["--perms", "0666", "--file", str(fd),
-                                                                             target]
+        args += _copies(self.workdir, workdir_files)
         bind("--bind", self.runtime, self.runtime)
         return args
 
@@ -267,7 +294,7 @@ class Sandbox:
 
         return apply_limits
 
-    def command(self, kernel: list[str], workdir_files=(), etc_fds=None) -> list[str]:
+    def command(self, kernel: list[str], workdir_files=(), etc_fds=None, home_files=()) -> list[str]:
         """The full command line: bwrap, its namespaces and file tree, then the kernel's command."""
         if self.drop_to is None:  # an unprivileged grader: bwrap makes a user namespace; the uid stays
             namespaces = ["--unshare-all", "--unshare-user", "--disable-userns"]
@@ -278,7 +305,7 @@ class Sandbox:
             inner = ["setpriv", f"--reuid={self.drop_to}", f"--regid={self.drop_to}", "--clear-groups",
                      "--inh-caps=-all", "--", *kernel]
         return [self.bwrap, *namespaces, "--die-with-parent", "--hostname", "sandbox",
-                *self.filesystem(list(workdir_files), etc_fds or {}),
+                *self.filesystem(list(workdir_files), etc_fds or {}, list(home_files)),
                 "--chdir", str(self.workdir), "--", *inner]
 
 
@@ -293,6 +320,17 @@ def submission_entries(folder: Path) -> list[tuple[str, bool]]:
         entries += [(str(base / f), False) for f in sorted(files)
                     if (Path(root) / f).is_file() and not (Path(root) / f).is_symlink()]
     return sorted(entries, key=lambda e: (e[0].count(os.sep), e[0]))
+
+
+def _opened_entries(folder: Path, fds: list[int]) -> list[tuple[str, int | None]]:
+    """:func:`submission_entries` of `folder`, each file opened read-only (its fd is added to `fds`, which the
+    caller closes); a folder's fd is None."""
+    entries = []
+    for relative, is_dir in submission_entries(folder):
+        if not is_dir:
+            fds.append(os.open(folder / relative, os.O_RDONLY | os.O_NOFOLLOW))
+        entries.append((relative, None if is_dir else fds[-1]))
+    return entries
 
 
 def _data_fd(text: str) -> int:
@@ -361,13 +399,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         sandbox = self.sandbox_for(Path(kw.get("cwd") or os.getcwd()))
         fds = []
         try:
-            files = []
-            for relative, is_dir in submission_entries(sandbox.workdir):
-                if is_dir:
-                    files.append((relative, None))
-                else:
-                    fds.append(os.open(sandbox.workdir / relative, os.O_RDONLY | os.O_NOFOLLOW))
-                    files.append((relative, fds[-1]))
+            files = _opened_entries(sandbox.workdir, fds)
+            home = kernel_home()
+            home_files = _opened_entries(home, fds) if home is not None else []
             etc = {}
             for name, text in _identity_files(sandbox.uid, sandbox.gid).items():
                 fds.append(_data_fd(text))
@@ -379,7 +413,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             kw.update(env=sandbox_environment(kw.get("env") or dict(os.environ)), cwd="/", pass_fds=tuple(fds),
                       preexec_fn=sandbox.limit_setter(), independent=True, stdout=subprocess.DEVNULL,
                       stderr=subprocess.DEVNULL)
-            command = sandbox.command(kernel_cmd, files, etc)
+            command = sandbox.command(kernel_cmd, files, etc, home_files)
             self.log.debug("sandboxed kernel: %s", command)
             await super()._async_launch_kernel(command, **kw)
         finally:

@@ -423,3 +423,48 @@ def test_the_kernel_manager_refuses_without_bubblewrap(monkeypatch):
     with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap"):
         sandbox.require_bwrap()
 
+
+
+FONT_CHECK = """
+import asyncio, json, sys
+from grading.sandbox import SandboxedKernelManager
+
+CODE = '''
+import glob, json, logging, os
+cached = sorted(glob.glob(os.path.expanduser("~/.cache/matplotlib/fontlist-*.json")))
+before = [os.stat(path).st_mtime_ns for path in cached]
+logging.basicConfig(level=logging.INFO)  # matplotlib logs "generated new fontManager" when it scans the fonts
+import matplotlib.font_manager
+print(json.dumps({"home": os.path.expanduser("~"), "cached": [os.path.basename(p) for p in cached],
+                  "unchanged": before == [os.stat(path).st_mtime_ns for path in cached]}))
+'''
+
+async def main():
+    km = SandboxedKernelManager(kernel_name="python3")
+    await km.start_kernel(cwd=sys.argv[1])
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        seen = []
+        await client.execute_interactive(CODE, timeout=60, output_hook=lambda m: seen.append(m))
+        print(json.dumps([m["content"].get("text", "") for m in seen if m["msg_type"] == "stream"]))
+    finally:
+        client.stop_channels()
+        await km.shutdown_kernel(now=True)
+
+asyncio.run(main())
+"""
+
+
+def test_each_kernel_starts_with_the_font_list_built_once(tmp_path):
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap (bwrap) is not installed")
+    (tmp_path / "work").mkdir()
+    result = subprocess.run([sys.executable, "-c", FONT_CHECK, str(tmp_path / "work")], cwd=REPO,
+                            env=nbgrader_environment(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    streams = "".join(json.loads(result.stdout.strip().splitlines()[-1]))
+    report = json.loads(next(line for line in streams.splitlines() if line.startswith("{")))
+    assert report["home"] == sandbox.HOME and report["cached"], f"no font list in the kernel's home: {streams}"
+    assert report["unchanged"] and "generated new fontManager" not in streams, f"the kernel scanned fonts: {streams}"
