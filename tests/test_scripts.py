@@ -70,3 +70,22 @@ def test_autograde_benchmark_refuses_to_time_a_failure(monkeypatch):
     monkeypatch.setattr(bench_autograde, "finished_notebook", lambda name: untouched)
     with pytest.raises(SystemExit, match="01_environment: the finished notebook lost the marks of test_"):
         bench_autograde.main(["--assignments", "01_environment", "--repeats", "1"])
+
+
+def test_cohort_benchmark_grades_with_one_and_two_workers(capsys):
+    import bench_cohort
+
+    figures = bench_cohort.main(["--students", "2", "--assignments", "01_environment", "--repeats", "1"])
+    assert figures["one_worker"] > 0 and figures["two_workers"] > 0 and figures["per_submission"] > 0
+    assert figures["speedup"] == pytest.approx(figures["one_worker"] / figures["two_workers"])
+    out = capsys.readouterr().out
+    assert "speed-up" in out and "2000 students on 10 x 64 cores" in out
+
+
+def test_cohort_benchmark_refuses_to_time_a_failure(monkeypatch):
+    import bench_cohort
+
+    untouched = json.loads((REPO / "notebooks" / "01_environment" / "01_environment.ipynb").read_text())
+    monkeypatch.setattr(bench_cohort, "finished_notebook", lambda name: untouched)
+    with pytest.raises(SystemExit, match="finished notebooks lost the marks of 01_environment test_"):
+        bench_cohort.main(["--students", "1", "--assignments", "01_environment", "--repeats", "1"])
