@@ -35,6 +35,21 @@ def test_a_job_whose_worker_dies_runs_again_and_counts_once(tmp_path):
     assert results[0].error is None and isinstance(results[0].value, int)
 
 
+def worker_profiles(marker: str) -> bool:
+    """Whether Dask's profiler samples this worker; a marker path that does not exist yet kills the worker once."""
+    from distributed import get_worker
+
+    if marker:
+        dies_once(marker)
+    return "profile" in get_worker().periodic_callbacks
+
+
+def test_local_workers_and_their_replacements_run_without_dask_profiler(tmp_path):
+    results = run_jobs(worker_profiles, ["", "", str(tmp_path / "marker")], workers=2, progress=False)
+    assert (tmp_path / "marker").exists(), "the third job did not kill its worker"
+    assert [r.value for r in results] == [False, False, False], "Dask's profiler samples every grading job's stack"
+
+
 def test_no_jobs_and_bad_worker_counts():
     assert run_jobs(square, [], workers=1) == []
     with pytest.raises(ValueError, match="workers must be at least 1"):

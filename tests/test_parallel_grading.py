@@ -196,8 +196,9 @@ def dask_cluster():
                                 env=env, stdout=open(logs / "scheduler.log", "w"), stderr=subprocess.STDOUT,
                                 start_new_session=True)]
     address = f"tcp://127.0.0.1:{port}"
+    worker_env = {**env, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}  # as README.md starts them
     workers = [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                                 "--host", "127.0.0.1", "--name", f"grader-{i}"], env=env,
+                                 "--host", "127.0.0.1", "--name", f"grader-{i}"], env=worker_env,
                                 stdout=open(logs / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT,
                                 start_new_session=True) for i in range(2)]
     started += workers
