@@ -19,14 +19,27 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["JobResult", "WORKER_CONFIG", "run_jobs", "one_line"]
+__all__ = ["DASK_SETTINGS", "JobResult", "dask_settings", "run_jobs", "one_line"]
 
-#: Dask settings of the local cluster's workers. Dask's statistical profiler samples a worker's stack
-#: every 10 ms for a dashboard that grading does not show: it cost about 0.6 s of CPU per grading job.
-#: Workers of an existing cluster take theirs from their own environment (see README.md).
-WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+#: Dask's settings for grading (a YAML file; `DASK_CONFIG` of `dask scheduler` and `dask worker` on a cluster).
+DASK_SETTINGS = Path(__file__).with_name("dask.yaml")
+
+
+def dask_settings() -> dict[str, Any]:
+    """:data:`DASK_SETTINGS` as dotted keys, for ``dask.config.set``."""
+    import yaml
+
+    def dotted(tree: dict, prefix: str = ""):
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                yield from dotted(value, f"{prefix}{key}.")
+            else:
+                yield f"{prefix}{key}", value
+
+    return dict(dotted(yaml.safe_load(DASK_SETTINGS.read_text())))
 
 
 @dataclass
@@ -74,7 +87,7 @@ def run_jobs(function: Callable, items: Iterable, *, workers: int = 1, scheduler
         raise ValueError(f"workers must be at least 1, got {workers}")
     cluster = None
     if scheduler is None:
-        with dask.config.set(WORKER_CONFIG):  # each nanny hands this to its worker, and to any replacement
+        with dask.config.set(dask_settings()):  # each nanny hands them to its worker, and to any replacement
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster or scheduler, timeout="60s")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.jobs import run_jobs
+from grading.jobs import dask_settings, run_jobs
 
 
 def square(number: int) -> int:
@@ -35,19 +35,23 @@ def test_a_job_whose_worker_dies_runs_again_and_counts_once(tmp_path):
     assert results[0].error is None and isinstance(results[0].value, int)
 
 
-def worker_profiles(marker: str) -> bool:
-    """Whether Dask's profiler samples this worker; a marker path that does not exist yet kills the worker once."""
+def worker_settings(marker: str) -> dict:
+    """grading/dask.yaml's settings as this worker sees them; a marker path that does not exist yet kills it once."""
+    import dask
     from distributed import get_worker
 
     if marker:
         dies_once(marker)
-    return "profile" in get_worker().periodic_callbacks
+    return {"profiler": "profile" in get_worker().periodic_callbacks,
+            **{key: dask.config.get(key) for key in dask_settings()}}
 
 
-def test_local_workers_and_their_replacements_run_without_dask_profiler(tmp_path):
-    results = run_jobs(worker_profiles, ["", "", str(tmp_path / "marker")], workers=2, progress=False)
+def test_local_workers_and_their_replacements_take_the_grading_settings(tmp_path):
+    results = run_jobs(worker_settings, ["", "", str(tmp_path / "marker")], workers=2, progress=False)
     assert (tmp_path / "marker").exists(), "the third job did not kill its worker"
-    assert [r.value for r in results] == [False, False, False], "Dask's profiler samples every grading job's stack"
+    expected = {"profiler": False, **dask_settings()}
+    assert [r.value for r in results] == [expected] * 3, "a worker runs with Dask's interactive settings"
+    assert dask_settings()["distributed.worker.profile.enabled"] is False
 
 
 def test_no_jobs_and_bad_worker_counts():

@@ -20,10 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import dask
 import psutil
 import pytest
 from release import copy_course, nbgrader_environment
 from solution_code import finished_notebook
+
+from grading.jobs import DASK_SETTINGS, dask_settings
 
 pytestmark = pytest.mark.notebooks
 
@@ -189,16 +192,15 @@ def postgres():
 def dask_cluster():
     """`dask scheduler` and two `dask worker` processes on 127.0.0.1; yields (address, worker processes)."""
     port = free_port()
-    dask = str(Path(sys.executable).parent / "dask")
-    env = nbgrader_environment()
+    dask_command = str(Path(sys.executable).parent / "dask")
+    env = {**nbgrader_environment(), "DASK_CONFIG": str(DASK_SETTINGS)}  # grading's settings, as README.md says
     logs = Path(tempfile.mkdtemp(prefix="dqn-dask-"))
-    started = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                env=env, stdout=open(logs / "scheduler.log", "w"), stderr=subprocess.STDOUT,
-                                start_new_session=True)]
+    started = [subprocess.Popen([dask_command, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                 "--no-dashboard"], env=env, stdout=open(logs / "scheduler.log", "w"),
+                                stderr=subprocess.STDOUT, start_new_session=True)]
     address = f"tcp://127.0.0.1:{port}"
-    worker_env = {**env, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}  # as README.md starts them
-    workers = [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                                 "--host", "127.0.0.1", "--name", f"grader-{i}"], env=worker_env,
+    workers = [subprocess.Popen([dask_command, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                 "--no-dashboard", "--host", "127.0.0.1", "--name", f"grader-{i}"], env=env,
                                 stdout=open(logs / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT,
                                 start_new_session=True) for i in range(2)]
     started += workers
@@ -207,6 +209,9 @@ def dask_cluster():
 
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=120)
+            settings = dask_settings()
+            seen = client.run(lambda: {key: dask.config.get(key) for key in settings})
+            assert list(seen.values()) == [settings] * 2, f"the workers did not read {DASK_SETTINGS.name}: {seen}"
         yield address, workers
     finally:
         for process in reversed(started):
