@@ -105,12 +105,23 @@ def mlp_weights(rng, sizes=(8, 16, 4)) -> list[np.ndarray]:
     return weights
 
 
+def matmul(a, b) -> np.ndarray:
+    """``a @ b`` in float64, summed over k = 0, 1, ... with elementwise NumPy operations only. BLAS picks its
+    kernels by CPU, and they round differently in the last bit: the fixtures must reproduce byte for byte on
+    any machine."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    out = np.zeros((a.shape[0], b.shape[1]))
+    for k in range(a.shape[1]):
+        out += a[:, k, None] * b[None, k, :]
+    return out
+
+
 def mlp_forward(weights, states) -> np.ndarray:
     """The NumPy float64 reference of utils.networks.network_from_weights."""
     x = np.asarray(states, dtype=np.float64)
     layers = len(weights) // 2
     for i in range(layers):
-        x = x @ weights[2 * i].astype(np.float64) + weights[2 * i + 1].astype(np.float64)
+        x = matmul(x, weights[2 * i]) + weights[2 * i + 1].astype(np.float64)
         if i < layers - 1:
             x = np.maximum(x, 0.0)
     return x
@@ -185,7 +196,7 @@ def huber_loss_gradients(weights, batch, gamma):
     pre = []  # pre-activations of each layer
     layers = len(online) // 2
     for i in range(layers):
-        pre.append(x[-1] @ online[2 * i].astype(np.float64) + online[2 * i + 1].astype(np.float64))
+        pre.append(matmul(x[-1], online[2 * i]) + online[2 * i + 1].astype(np.float64))
         if i < layers - 1:
             x.append(np.maximum(pre[-1], 0.0))
     errors = targets - pre[-1][rows, actions]
@@ -194,10 +205,10 @@ def huber_loss_gradients(weights, batch, gamma):
     grad_out[rows, actions] = -np.clip(errors, -1.0, 1.0) / len(actions)  # d loss / d Q(s, a)
     grads = [None] * len(online)
     for i in reversed(range(layers)):
-        grads[2 * i] = x[i].T @ grad_out
+        grads[2 * i] = matmul(x[i].T, grad_out)
         grads[2 * i + 1] = grad_out.sum(axis=0)
         if i:
-            grad_out = (grad_out @ online[2 * i].astype(np.float64).T) * (pre[i - 1] > 0)
+            grad_out = matmul(grad_out, online[2 * i].astype(np.float64).T) * (pre[i - 1] > 0)
     # float32 and float64 must agree on which ReLUs are on:
     assert all(np.abs(p).min() > 1e-4 for p in pre[:-1]), "a pre-activation is too close to 0"
     return loss, grads

@@ -25,3 +25,15 @@ def test_expected_values_are_float64():
         if array.dtype.kind == "f":
             expected = "float32" if make_fixtures.is_float32_input(name) else "float64"
             assert array.dtype == expected, f"{name} is {array.dtype}, expected {expected}"
+
+
+def test_fixture_products_do_not_depend_on_the_cpus_blas():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(5, 64)), rng.normal(size=(64, 3))
+    ordered = np.zeros((5, 3))
+    for k in range(64):  # the order make_fixtures.matmul promises, one rounding per step
+        ordered = ordered + np.outer(a[:, k], b[k])
+    assert make_fixtures.matmul(a, b).tobytes() == ordered.tobytes()
+    assert np.allclose(make_fixtures.matmul(a, b), a @ b, rtol=1e-13, atol=1e-13)
