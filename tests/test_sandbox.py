@@ -326,11 +326,17 @@ asyncio.run(main())
 """
 
 
-def test_the_sandbox_dies_with_the_grader(tmp_path):
+@pytest.fixture
+def kernel_folder(tmp_path):
+    """An empty folder for a sandboxed kernel to start in (skips without bubblewrap)."""
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap (bwrap) is not installed")
     (tmp_path / "work").mkdir()
-    grader = subprocess.Popen([sys.executable, "-c", GRADER, str(tmp_path / "work")], cwd=REPO,
+    return tmp_path / "work"
+
+
+def test_the_sandbox_dies_with_the_grader(kernel_folder):
+    grader = subprocess.Popen([sys.executable, "-c", GRADER, str(kernel_folder)], cwd=REPO,
                               env=nbgrader_environment(), stdout=subprocess.PIPE, text=True)
     try:
         connection_file = grader.stdout.readline().strip()  # the kernel's own output goes nowhere
@@ -457,11 +463,8 @@ asyncio.run(main())
 """
 
 
-def test_each_kernel_starts_with_the_font_list_built_once(tmp_path):
-    if shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap (bwrap) is not installed")
-    (tmp_path / "work").mkdir()
-    result = subprocess.run([sys.executable, "-c", FONT_CHECK, str(tmp_path / "work")], cwd=REPO,
+def test_each_kernel_starts_with_the_font_list_built_once(kernel_folder):
+    result = subprocess.run([sys.executable, "-c", FONT_CHECK, str(kernel_folder)], cwd=REPO,
                             env=nbgrader_environment(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     streams = "".join(json.loads(result.stdout.strip().splitlines()[-1]))
