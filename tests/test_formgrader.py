@@ -46,12 +46,29 @@ def exported(root) -> dict[str, float]:
         return {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == ASSIGNMENT}
 
 
-def gradebook_total(root, student: str) -> tuple[float, object]:
+def gradebook_total(root, student: str) -> tuple[float, object, object]:
+    """The student's total, and the written answer's manual score and comment, in the gradebook."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         answer = gradebook.find_grade(ANSWER, ASSIGNMENT, ASSIGNMENT, student)
-        return gradebook.find_submission(ASSIGNMENT, student).score, answer.manual_score
+        comment = gradebook.find_comment(ANSWER, ASSIGNMENT, ASSIGNMENT, student)
+        return gradebook.find_submission(ASSIGNMENT, student).score, answer.manual_score, comment.manual_comment
+
+
+def type_until_saved(field, value, saved, tries: int = 6) -> None:
+    """Type `value` into a Formgrader field and leave it; Formgrader saves a field when it changes. Typed again
+    if the gradebook does not have it within 10 s (a change made while the page was still loading goes unheard)."""
+    for _ in range(tries):
+        field.fill("")
+        field.fill(str(value))
+        field.press("Tab")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if saved():
+                return
+            time.sleep(0.5)
+    raise AssertionError(f"Formgrader did not save {value!r} in {tries} tries")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +87,7 @@ def course(tmp_path_factory):
 
 def test_a_written_answer_graded_in_formgrader_counts_and_shows_in_the_feedback(course, tmp_path):
     before_csv = exported(course)["alice"]
-    before, manual = gradebook_total(course, "alice")
+    before, manual, _ = gradebook_total(course, "alice")
     assert manual is None and before == before_csv, "the written answer waits for a person"
     with jupyter_lab(course, tmp_path) as lab, chromium() as browser, new_page(browser) as page:
         page.goto(f"{lab['base']}/lab?token={lab['token']}&reset")
@@ -84,14 +101,13 @@ def test_a_written_answer_graded_in_formgrader_counts_and_shows_in_the_feedback(
         formgrader.locator("#toggle_names").click()  # "Show All Names"
         formgrader.get_by_role("link", name="alice", exact=True).click()
         score = formgrader.locator(f"input.score#{ANSWER}")
-        score.fill(str(POINTS))
-        score.press("Tab")
-        comment = formgrader.locator(f"textarea#{ANSWER}-comment")
-        comment.fill(COMMENT)
-        comment.press("Tab")
-        deadline = time.monotonic() + 60  # Formgrader saves each field as it changes
-        while gradebook_total(course, "alice")[1] != POINTS and time.monotonic() < deadline:
-            time.sleep(0.5)
+        score.wait_for()
+        # Formgrader binds its save handlers when the page has loaded: what is typed before then is never saved.
+        page.locator("iframe[src*='formgrader']").element_handle().content_frame().wait_for_function(
+            "() => document.readyState === 'complete'")
+        type_until_saved(score, POINTS, lambda: gradebook_total(course, "alice")[1] == POINTS)
+        type_until_saved(formgrader.locator(f"textarea#{ANSWER}-comment"), COMMENT,
+                         lambda: gradebook_total(course, "alice")[2] == COMMENT)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         formgrader.locator(f"#{ANSWER}-comment").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "formgrader_written_answer.png"))
@@ -100,7 +116,7 @@ def test_a_written_answer_graded_in_formgrader_counts_and_shows_in_the_feedback(
         row = formgrader.locator("tr", has=formgrader.get_by_role("link", name=ASSIGNMENT, exact=True))
         row.locator(".generate-feedback a").click()
         formgrader.get_by_text(f"Successfully generated feedback of '{ASSIGNMENT}'").wait_for(timeout=180_000)
-    after, manual = gradebook_total(course, "alice")
+    after, manual, _ = gradebook_total(course, "alice")
     assert manual == POINTS and after == pytest.approx(before + POINTS), (before, after)
     grade(course)  # again: grades nothing twice, exports grades.csv
     assert exported(course)["alice"] == pytest.approx(before_csv + POINTS)
