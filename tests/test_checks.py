@@ -65,6 +65,9 @@ def test_check_and_passed(capsys):
     )
     checks.passed("run_episode stops on truncated")
     assert capsys.readouterr().out == "passed: run_episode stops on truncated\n"
+    checks.passed("greedy_action breaks ties by the first index", more_when_graded=True)
+    assert capsys.readouterr().out == (
+        "passed: greedy_action breaks ties by the first index (more checks run when graded)\n")
 
 
 def test_check_close_names_a_known_mistake():

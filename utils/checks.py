@@ -133,6 +133,15 @@ def check_int(name: str, actual, hint: str | None = None) -> int:
     return int(actual)
 
 
-def passed(message: str) -> None:
-    """Print the plain line a passing test cell shows."""
-    print(f"passed: {message}")
+#: What a visible test says when hidden tests of the same cell run only at grading.
+MORE_WHEN_GRADED = "more checks run when graded"
+
+
+def passed(message: str, more_when_graded: bool = False) -> None:
+    """Print the plain line a passing test cell shows.
+
+    Every visible test cell ends with this call. ``more_when_graded=True`` ends the visible
+    part of a cell that has hidden tests: the student's Validate then says that the visible
+    checks passed and that more run when the notebook is graded.
+    """
+    print(f"passed: {message}" + (f" ({MORE_WHEN_GRADED})" if more_when_graded else ""))
