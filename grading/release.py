@@ -77,9 +77,16 @@ def unclean_parts(notebook) -> list[str]:
         extra = set(cell.metadata) - CELL_METADATA
         if extra:
             problems.append(f"cell {name}: metadata {sorted(extra)}")
-        if cell.get("attachments"):
-            problems.append(f"cell {name}: attachments (put images in figures/)")
+        unused = _unused_attachments(cell)
+        if unused:
+            problems.append(f"cell {name}: attachments it does not show {unused}")
     return problems
+
+
+def _unused_attachments(cell) -> list[str]:
+    """Attachments a cell carries but never shows as ``attachment:NAME`` (the course's figures are shown;
+    scripts/make_figures.py attaches them, so a notebook carries its images wherever it travels)."""
+    return sorted(name for name in cell.get("attachments") or {} if f"attachment:{name}" not in cell.source)
 
 
 def clean(notebook) -> None:
@@ -91,7 +98,10 @@ def clean(notebook) -> None:
             cell.execution_count = None
         for key in set(cell.metadata) - CELL_METADATA:
             del cell.metadata[key]
-        cell.pop("attachments", None)
+        for name in _unused_attachments(cell):
+            del cell.attachments[name]
+        if "attachments" in cell and not cell.attachments:
+            del cell["attachments"]
 
 
 def solution_notebooks(names: list[str]) -> list[Path]:

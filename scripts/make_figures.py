@@ -1,14 +1,21 @@
-"""Draw the images used in the notebooks' text into figures/.
+"""Draw the images used in the notebooks' text into figures/, and attach them to the notebooks.
 
-    python scripts/make_figures.py          # write figures/
-    python scripts/make_figures.py --check  # redraw in a scratch folder and compare
+    python scripts/make_figures.py          # write figures/ and the attachments of solutions/
+    python scripts/make_figures.py --check  # redraw in a scratch folder and compare both
 
 figures/dqn_loop.png: the DQN loop of notebook 04 (acting, storing, learning, the target network).
+
+A notebook travels alone (nbgrader's fetch, a download, a hub), so it carries its
+images: a markdown cell that shows ``![...](attachment:dqn_loop.png)`` holds the
+PNG as a cell attachment. This script puts the fresh drawing there, in
+``solutions/``; ``scripts/release.py`` then carries it into ``notebooks/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -72,6 +79,36 @@ def write(directory: Path) -> list[Path]:
     return paths
 
 
+def attached_figures(notebook) -> list[tuple[dict, str]]:
+    """(markdown cell, figure name) for every ``attachment:NAME`` of FIGURES that a cell shows."""
+    found = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            found += [(cell, name) for name in re.findall(r"\(attachment:([\w.-]+)\)", "".join(cell["source"]))
+                      if name in FIGURES]
+    return found
+
+
+def stale_attachments(directory: Path, write_them: bool) -> list[str]:
+    """The solution notebooks whose attachments differ from the drawings in ``directory`` (rewritten if told)."""
+    import nbformat
+
+    stale = []
+    for path in sorted((REPO / "solutions").glob("*/*.ipynb")):
+        notebook = nbformat.read(path, 4)
+        changed = False
+        for cell, name in attached_figures(notebook):
+            fresh = base64.b64encode((directory / name).read_bytes()).decode("ascii")
+            if cell.get("attachments", {}).get(name, {}).get("image/png") != fresh:
+                cell.setdefault("attachments", {})[name] = {"image/png": fresh}
+                changed = True
+        if changed:
+            stale.append(f"{path.relative_to(REPO)}")
+            if write_them:
+                nbformat.write(notebook, path)
+    return stale
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
@@ -81,13 +118,16 @@ def main(argv=None) -> int:
             different = [p.name for p in write(Path(scratch))
                          if not (REPO / "figures" / p.name).is_file()
                          or (REPO / "figures" / p.name).read_bytes() != p.read_bytes()]
+            different += stale_attachments(Path(scratch), write_them=False)
         if different:
             print("figures that differ from a fresh drawing:", *different)
             return 1
-        print("figures/ is up to date")
+        print("figures/ and the notebooks' attachments are up to date")
         return 0
     for path in write(REPO / "figures"):
         print(f"wrote {path.relative_to(REPO)}")
+    for path in stale_attachments(REPO / "figures", write_them=True):
+        print(f"attached the fresh figures to {path}: run scripts/release.py")
     return 0
 
 

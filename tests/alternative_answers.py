@@ -3,8 +3,8 @@
 The bank of planted mistakes (tests/test_planted_mistakes.py) checks that wrong
 answers lose points; this bank checks the other side: loops or vectorised code,
 NumPy or TensorFlow ops, Sequential or functional Keras models, `optimizer.apply`
-or `apply_gradients`, Keras' losses or by hand, a flat step loop or nested
-episode loops. ``ALTERNATIVES[assignment]`` maps a set name ("A", "B") to the
+or `apply_gradients`, Keras' losses or by hand, a for loop over the budget or a done flag in
+the episode loop. ``ALTERNATIVES[assignment]`` maps a set name ("A", "B") to the
 source of every solution cell of that notebook, by grade_id, so each graded
 function has at least two correct versions besides the solution.
 tests/test_alternative_answers.py runs each set in-process and through nbgrader.
@@ -299,104 +299,125 @@ def should_learn(step, learn_every, buffer, batch_size):
     return np.logical_and(np.mod(step, learn_every) == 0, len(buffer) >= batch_size)
 '''
 
-# One flat loop over environment steps; acts through the Keras model itself.
-TRAIN_AGENT_FLAT = '''
-def train_agent(env, config):
-    started = time.perf_counter()
+# The weights copied variable by variable; the Agent built by keywords.
+MAKE_AGENT_ASSIGN = '''
+def make_agent(env, config):
     utils.seed_everything(config.seed)
-    rng = np.random.default_rng(config.seed)
     n_states, n_actions = env.observation_space.shape[0], env.action_space.n
-    q_network = build_q_network(n_states, n_actions, config.hidden_units)
-    target_network = build_q_network(n_states, n_actions, config.hidden_units)
-    for target_variable, variable in zip(target_network.weights, q_network.weights):
+    online = build_q_network(n_states, n_actions, config.hidden_units)
+    target = build_q_network(n_states, n_actions, config.hidden_units)
+    for target_variable, variable in zip(target.weights, online.weights):
         target_variable.assign(variable)
+    adam = keras.optimizers.Adam(config.learning_rate)
+    adam.build(online.trainable_variables)
+    return Agent(q_network=online, target_network=target, optimizer=adam,
+                 buffer=ExperienceBuffer(config.buffer_size, state_shape=(int(n_states),)),
+                 actor=NumpyQNetwork(online), rng=np.random.default_rng(config.seed))
+'''
+
+# clone_model for the architecture, then the weights copied.
+MAKE_AGENT_CLONE = '''
+def make_agent(env, config):
+    utils.seed_everything(config.seed)
+    sizes = (int(env.observation_space.shape[0]), int(env.action_space.n))
+    q_network = build_q_network(*sizes, hidden_units=config.hidden_units)
+    target_network = keras.models.clone_model(q_network)
+    target_network.set_weights(q_network.get_weights())
     optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
     optimizer.build(q_network.trainable_variables)
-    memory = ExperienceBuffer(config.buffer_size, state_shape=(n_states,))
-    history = TrainingHistory(q_network=q_network, buffer=memory)
-    epsilon = config.epsilon_start
-    state, _ = env.reset(seed=config.seed)
-    episode_return, episode_length = 0.0, 0
-    for global_step in range(1, config.max_env_steps + 1):
-        q_values = q_network(state[None, :].astype(np.float32)).numpy()[0]
-        action = epsilon_greedy_action(q_values, epsilon, rng)
-        next_state, reward, terminated, truncated, _ = env.step(action)
-        memory.append(state, action, reward, next_state, terminated)
-        state = next_state
-        episode_return += reward
-        episode_length += 1
-        if should_learn(global_step, config.learn_every, memory, config.batch_size):
-            history.losses.append(float(train_step(q_network, target_network, optimizer,
-                                                   memory.sample(config.batch_size, rng), config.gamma, config.tau)))
-        if terminated or truncated or global_step == config.max_env_steps:
-            history.returns.append(float(episode_return))
-            history.lengths.append(episode_length)
-            history.epsilons.append(epsilon)
-            epsilon = decay_epsilon(epsilon, config.epsilon_decay, config.epsilon_min)
-            solved = is_solved(history.returns)
-            if solved and history.solved_episode is None:
-                history.solved_episode = len(history.returns)
-            if solved and config.stop_when_solved:
-                break
-            state, _ = env.reset()
-            episode_return, episode_length = 0.0, 0
-    history.env_steps = sum(history.lengths)
-    history.wall_time = time.perf_counter() - started
-    return history
+    memory = ExperienceBuffer(config.buffer_size, (sizes[0],))
+    generator = np.random.default_rng(config.seed)
+    return Agent(q_network, target_network, optimizer, memory, NumpyQNetwork(q_network), generator)
+'''
 
+# A for loop over the steps left in the budget; acts through the Keras model itself; losses as floats.
+PLAY_EPISODE_FOR = '''
+def play_episode(env, agent, epsilon, config, steps_taken, seed=None):
+    state, _ = env.reset(seed=seed)
+    rewards, losses = [], []
+    for step in range(steps_taken + 1, config.max_env_steps + 1):
+        q_values = agent.q_network(state[None, :].astype(np.float32)).numpy()[0]
+        action = epsilon_greedy_action(q_values, epsilon, agent.rng)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        agent.buffer.append(state, action, reward, next_state, terminated)
+        state = next_state
+        rewards.append(reward)
+        if should_learn(step, config.learn_every, agent.buffer, config.batch_size):
+            batch = agent.buffer.sample(config.batch_size, agent.rng)
+            loss = train_step(agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma, config.tau)
+            losses.append(float(loss))
+        if terminated or truncated:
+            break
+    return float(sum(rewards)), len(rewards), losses
+'''
+
+# A done flag instead of return-in-the-loop; the return kept as a NumPy float.
+PLAY_EPISODE_FLAG = '''
+def play_episode(env, agent, epsilon, config, steps_taken, seed=None):
+    obs = env.reset(seed=seed)[0]
+    total, length, losses, done = np.float64(0.0), 0, [], False
+    while not done:
+        action = epsilon_greedy_action(agent.actor(obs), epsilon, agent.rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        agent.buffer.append(obs, action, reward, next_obs, terminated)
+        obs = next_obs
+        total += reward
+        length += 1
+        if should_learn(steps_taken + length, config.learn_every, agent.buffer, config.batch_size):
+            losses.append(train_step(agent.q_network, agent.target_network, agent.optimizer,
+                                     agent.buffer.sample(config.batch_size, agent.rng), config.gamma,
+                                     config.tau).numpy().item())
+            agent.actor.sync()
+        done = terminated or truncated or steps_taken + length == config.max_env_steps
+    return total, length, losses
+'''
+
+# Episodes counted with itertools.count, epsilon in closed form, the solved rule in a helper.
+TRAIN_AGENT_COUNT = '''
+import itertools
 
 def is_solved(returns):
     return len(returns) >= SOLVED_WINDOW and np.mean(returns[-SOLVED_WINDOW:]) >= SOLVED_THRESHOLD
-'''
 
-# Nested loops: episodes outside, a for loop over the steps left inside; acts through NumpyQNetwork.
-TRAIN_AGENT_NESTED = '''
-import itertools
 
 def train_agent(env, config):
-    t0 = time.perf_counter()
-    utils.seed_everything(config.seed)
-    generator = np.random.default_rng(config.seed)
-    sizes = (int(env.observation_space.shape[0]), int(env.action_space.n))
-    online = build_q_network(*sizes, hidden_units=config.hidden_units)
-    target = build_q_network(*sizes, hidden_units=config.hidden_units)
-    target.set_weights(online.get_weights())
-    adam = keras.optimizers.Adam(config.learning_rate)
-    adam.build(online.trainable_variables)
-    replay = ExperienceBuffer(config.buffer_size, state_shape=(sizes[0],))
-    fast_q = NumpyQNetwork(online)
-    result = TrainingHistory(q_network=online, buffer=replay)
-    steps_taken = 0
+    monitor = TrainingMonitor(config)
+    agent = make_agent(env, config)
     for episode in itertools.count():
-        if steps_taken >= config.max_env_steps:
+        if monitor.history.env_steps >= config.max_env_steps:
             break
         epsilon = max(config.epsilon_min, config.epsilon_start * config.epsilon_decay ** episode)
-        obs, _ = env.reset(seed=config.seed if episode == 0 else None)
-        rewards = []
-        for _ in range(config.max_env_steps - steps_taken):
-            action = epsilon_greedy_action(fast_q(obs), epsilon, generator)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
-            replay.append(obs, action, reward, next_obs, terminated)
-            obs = next_obs
-            rewards.append(reward)
-            steps_taken += 1
-            if should_learn(steps_taken, config.learn_every, replay, config.batch_size):
-                batch = replay.sample(config.batch_size, generator)
-                result.losses.append(train_step(online, target, adam, batch, config.gamma, config.tau).numpy().item())
-                fast_q.sync()
-            if terminated or truncated:
-                break
-        result.returns.append(float(np.sum(rewards)))
-        result.lengths.append(len(rewards))
-        result.epsilons.append(epsilon)
-        window = result.returns[-SOLVED_WINDOW:]
-        if len(window) == SOLVED_WINDOW and np.mean(window) >= SOLVED_THRESHOLD:
-            result.solved_episode = result.solved_episode or len(result.returns)
+        outcome = play_episode(env, agent, epsilon, config, monitor.history.env_steps,
+                               seed=config.seed if episode == 0 else None)
+        monitor.end_episode(*outcome[:2], epsilon, outcome[2])
+        if is_solved(monitor.history.returns):
+            if monitor.history.solved_episode is None:
+                monitor.history.solved_episode = episode + 1
             if config.stop_when_solved:
                 break
-    result.env_steps = steps_taken
-    result.wall_time = time.perf_counter() - t0
-    return result
+    return monitor.finish(agent)
+'''
+
+# Its own step counter; the window checked with a slice length.
+TRAIN_AGENT_WHILE = '''
+def train_agent(env, config):
+    monitor = TrainingMonitor(config)
+    agent = make_agent(env, config)
+    epsilon, steps, returns = config.epsilon_start, 0, []
+    while steps < config.max_env_steps:
+        episode_return, episode_length, losses = play_episode(
+            env, agent, epsilon, config, steps, config.seed if steps == 0 else None)
+        steps += episode_length
+        returns.append(episode_return)
+        monitor.end_episode(episode_return, episode_length, epsilon, losses)
+        epsilon = decay_epsilon(epsilon, config.epsilon_decay, config.epsilon_min)
+        last = np.array(returns[-SOLVED_WINDOW:])
+        if last.size >= SOLVED_WINDOW and last.mean() >= SOLVED_THRESHOLD:
+            if monitor.history.solved_episode is None:
+                monitor.history.solved_episode = len(returns)
+            if config.stop_when_solved:
+                break
+    return monitor.finish(agent)
 '''
 
 GREEDY_POLICY_KERAS = '''
@@ -504,10 +525,10 @@ ALTERNATIVES = {
     "04_training": {
         "A": {"build_q_network": BUILD_FUNCTIONAL, "soft_update": SOFT_UPDATE_TRAINABLE,
               "train_step": TRAIN_STEP_APPLY, "should_learn": SHOULD_LEARN_EARLY_RETURN,
-              "train_agent": TRAIN_AGENT_FLAT},
+              "make_agent": MAKE_AGENT_ASSIGN, "play_episode": PLAY_EPISODE_FOR, "train_agent": TRAIN_AGENT_COUNT},
         "B": {"build_q_network": BUILD_WITHOUT_INPUT, "soft_update": SOFT_UPDATE_ASSIGN_ADD,
               "train_step": TRAIN_STEP_INLINE, "should_learn": SHOULD_LEARN_NUMPY,
-              "train_agent": TRAIN_AGENT_NESTED},
+              "make_agent": MAKE_AGENT_CLONE, "play_episode": PLAY_EPISODE_FLAG, "train_agent": TRAIN_AGENT_WHILE},
     },
     "05_evaluation": {
         "A": {"greedy_policy": GREEDY_POLICY_KERAS, "evaluate_policy": EVALUATE_LIST,
