@@ -38,6 +38,17 @@ def test_record_video_writes_an_mp4_that_embeds(tmp_path):
     assert base64.b64decode(payload) == data
 
 
+def test_record_video_leaves_nothing_behind_when_the_policy_fails(tmp_path):
+    def unfinished(observation):
+        raise NotImplementedError()
+
+    env = utils.make_env(render_mode="rgb_array")
+    with pytest.raises(NotImplementedError):
+        display.record_video(env, unfinished, tmp_path / "videos" / "lander.mp4", seed=1, max_steps=30)
+    env.close()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_record_video_needs_rgb_frames(tmp_path):
     env = utils.make_env()
     with pytest.raises(ValueError, match="rgb_array"):
@@ -94,6 +105,10 @@ def test_a_figure_is_described_by_its_titles_axes_and_legend():
     ax.legend()
     assert display.figure_description(figure) == (
         "Plot 'Epsilon schedules': epsilon against episode; showing exponential, linear")
+    boxes = Figure().subplots()
+    boxes.boxplot([[1.0, 2.0, 3.0], [2.0, 3.0, 4.0]])
+    boxes.set(title="Judged on n episodes", ylabel="mean return")
+    assert display.figure_description(boxes.figure) == "Plot 'Judged on n episodes': mean return"
     frame = display.show_frame(np.zeros((40, 60, 3), np.uint8), title="after reset")
     assert display.figure_description(frame.figure).startswith("after reset. A frame of the LunarLander environment")
     curve = display.plot_learning_curve(np.full(150, 210.0))

@@ -67,6 +67,26 @@ def test_other_errors_are_left_alone(notebook):
     assert unfinished_message(ValueError("no"), notebook) is None
 
 
+@pytest.mark.parametrize("cell", [
+    "[linear_epsilon(step, 1.0, 0.0, 10) for step in range(3)]",
+    "list(linear_epsilon(step, 1.0, 0.0, 10) for step in range(3))",
+    "{step: linear_epsilon(step, 1.0, 0.0, 10) for step in range(3)}",
+    "{linear_epsilon(step, 1.0, 0.0, 10) for step in range(3)}",
+    "(lambda step: linear_epsilon(step, 1.0, 0.0, 10))(0)",
+])
+def test_comprehensions_and_lambdas_in_a_cell_are_not_named_as_functions(notebook, cell):
+    exec("def linear_epsilon(step, start, end, duration):\n    raise NotImplementedError()", notebook)
+    error = error_of(exec, cell, notebook)
+    assert unfinished_message(error, notebook) == (
+        "linear_epsilon is not implemented yet: replace `raise NotImplementedError()` in it with your code.")
+
+
+def test_a_comprehension_inside_a_later_exercise_names_that_exercise(notebook):
+    exec("def schedule():\n    return [soft_update(None, None, tau) for tau in (0.1, 0.2)]", notebook)
+    assert unfinished_message(error_of(notebook["schedule"]), notebook).startswith(
+        "soft_update is not implemented yet, and schedule needs it: finish soft_update first")
+
+
 def test_a_stub_outside_any_function(notebook):
     error = error_of(exec, "raise NotImplementedError()", notebook)
     assert unfinished_message(error, notebook).startswith("this exercise is not implemented yet")

@@ -51,8 +51,11 @@ def _axes_description(ax) -> str:
     if said:
         return f"{title}. {said}" if title else said
     parts = [f"{'Plot' if ax.axison else 'Image'}{f' {title!r}' if title else ''}"]
-    if ax.axison and (ax.get_xlabel() or ax.get_ylabel()):
-        parts.append(f"{ax.get_ylabel() or 'values'} against {ax.get_xlabel() or 'position'}")
+    xlabel, ylabel = ax.get_xlabel(), ax.get_ylabel()
+    if ax.axison and xlabel:
+        parts.append(f"{ylabel or 'values'} against {xlabel}")
+    elif ax.axison and ylabel:  # no x label: say nothing of what the x axis holds
+        parts.append(ylabel)
     labels = [label for label in ax.get_legend_handles_labels()[1] if not label.startswith("_")]
     if labels:
         parts.append("showing " + ", ".join(labels))
@@ -168,23 +171,30 @@ def record_video(env, policy, path, seed: int | None = None, max_steps: int = 10
     if every < 1:
         raise ValueError(f"every must be >= 1, got {every}")
     path = Path(path)
+    new_folder = not path.parent.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
     fps = env.metadata.get("render_fps", 50) / every
     observation, _ = env.reset(seed=seed)
     total_reward, num_steps = 0.0, 0
-    # macro_block_size=8 fits 600x400 frames without resizing; yuv420p plays in every browser.
-    with imageio.get_writer(
-        path, fps=fps, codec="libx264", macro_block_size=8, pixelformat="yuv420p", ffmpeg_log_level="error"
-    ) as writer:
-        writer.append_data(env.render())
-        while num_steps < max_steps:
-            observation, reward, terminated, truncated, _ = env.step(policy(observation))
-            total_reward += float(reward)
-            num_steps += 1
-            if num_steps % every == 0 or terminated or truncated:
-                writer.append_data(env.render())
-            if terminated or truncated:
-                break
+    try:
+        # macro_block_size=8 fits 600x400 frames without resizing; yuv420p plays in every browser.
+        with imageio.get_writer(
+            path, fps=fps, codec="libx264", macro_block_size=8, pixelformat="yuv420p", ffmpeg_log_level="error"
+        ) as writer:
+            writer.append_data(env.render())
+            while num_steps < max_steps:
+                observation, reward, terminated, truncated, _ = env.step(policy(observation))
+                total_reward += float(reward)
+                num_steps += 1
+                if num_steps % every == 0 or terminated or truncated:
+                    writer.append_data(env.render())
+                if terminated or truncated:
+                    break
+    except BaseException:  # the policy failed (an unfinished exercise, say): leave no half-written video behind
+        path.unlink(missing_ok=True)
+        if new_folder and not any(path.parent.iterdir()):
+            path.parent.rmdir()
+        raise
     return path, total_reward, num_steps
 
 

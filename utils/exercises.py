@@ -25,7 +25,8 @@ def _notebook_functions(traceback, namespace: dict) -> list[str]:
     names = []
     while traceback is not None:
         code = traceback.tb_frame.f_code
-        if traceback.tb_frame.f_globals is namespace and code.co_name != "<module>":
+        # <module>, <listcomp>, <genexpr>, <lambda>, <dictcomp>, <setcomp> are not functions a student can finish
+        if traceback.tb_frame.f_globals is namespace and not code.co_name.startswith("<"):
             name = code.co_name.removeprefix("tf__")  # tf.function runs a converted copy named tf__<name>
             if not names or names[-1] != name:
                 names.append(name)
