@@ -52,12 +52,13 @@ def load_solution(assignment: str, sources: dict[str, str] | None = None) -> dic
 
 
 def finished_notebook(assignment: str) -> dict:
-    """The release notebook with every solution cell filled in (as JSON), as a student hands it in."""
+    """The release notebook with every solution cell filled in (as JSON), as a student hands it in:
+    the solution's code in the code cells, its model answer in the written-answer cells."""
     (source_path,) = (REPO / "solutions" / assignment).glob("*.ipynb")
     source = {c["id"]: c for c in json.loads(source_path.read_text())["cells"]}
     notebook = json.loads((REPO / "notebooks" / assignment / source_path.name).read_text())
     for cell in notebook["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("solution") and cell["cell_type"] == "code":
+        if meta.get("solution"):
             cell["source"] = SOLUTION_MARKERS.sub("", "".join(source[cell["id"]]["source"]))
     return notebook

@@ -29,8 +29,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NO_CHROMIUM = "no Chromium on this machine: install Debian's chromium (apt-get install chromium), as .ci/run does"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SETTINGS = {  # no pop-ups, and every cell in the page (JupyterLab may otherwise leave off-screen cells out)
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+SETTINGS = {  # no pop-ups, and every cell in the page (JupyterLab may otherwise leave off-screen cells out);
+    # code cells as JupyterLab 4 sets them up by default, said here because tests type code into them
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "codeCellConfig": {"autoClosingBrackets": False, "lineNumbers": False, "lineWrap": False}},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                         "checkForUpdates": False},
     "@jupyterlab/apputils-extension/sessionDialogs.jupyterlab-settings": {"autoStartDefaultKernel": True},

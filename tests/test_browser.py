@@ -2,17 +2,24 @@
 
 A throw-away copy of the repo is served by `jupyter lab` on 127.0.0.1, on a free
 port, with a token. Three scenarios run in Debian's Chromium through Playwright:
-a student runs notebook 01, a finished student runs the solution of 05, and the
-nbgrader Validate button validates a notebook. Screenshots go to artifacts/browser/.
+a student runs notebook 01, a finished student runs the solution of 05, and a
+student validates notebook 01 with nbgrader's Validate button: their own copy of
+the release (student/01_environment/, a folder of its own), every exercise done
+but run_episode, which the test types in with the keyboard and saves before it
+validates. Screenshots go to artifacts/browser/.
 The test is skipped only when no Chromium is installed (.ci/run installs one).
 """
 
+import json
 import re
 import secrets
+import time
+from pathlib import Path
 
 import pytest
 from browser import ARTIFACTS, CHROMIUM, NO_CHROMIUM, chromium, jupyter_lab
 from release import copy_course
+from solution_code import finished_notebook
 
 pytestmark = pytest.mark.notebooks
 
@@ -126,11 +133,85 @@ def test_a_finished_student_runs_notebook_05(page, lab):
     assert all(re.search(r"\[\d+\]", p) for p in prompts if p.strip()), "some cells did not run: " + str(prompts)
 
 
+#: What the student types into the run_episode cell: a correct answer of their own (a for loop, not the
+#: solution's while loop), with indented blocks and brackets for JupyterLab's editor to get in the way of.
+TYPED_RUN_EPISODE = '''def run_episode(env, policy, seed=None, max_steps=1000):
+    """Run one episode; return (total_reward, num_steps)."""
+    observation, info = env.reset(seed=seed)
+    total_reward, num_steps = 0.0, 0
+    for _ in range(max_steps):
+        observation, reward, terminated, truncated, info = env.step(policy(observation))
+        total_reward += float(reward)
+        num_steps += 1
+        if terminated or truncated:
+            break
+    return total_reward, num_steps'''
+
+
+def cell_source(notebook: dict, grade_id: str) -> str:
+    (cell,) = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
+    return "".join(cell["source"])
+
+
+def student_notebook(root: Path, assignment: str, unfinished: str) -> Path:
+    """root/student/<assignment>/<assignment>.ipynb, alone in its folder: the release with every graded
+    solution cell filled in with the solution's code (and the written answers with the solution's text),
+    but `unfinished`, which keeps the release's stub."""
+    release = json.loads((root / "notebooks" / assignment / f"{assignment}.ipynb").read_text())
+    notebook = finished_notebook(assignment)
+    (cell,) = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == unfinished]
+    cell["source"] = cell_source(release, unfinished)
+    assert "raise NotImplementedError()" in cell["source"], cell["source"]
+    path = root / "student" / assignment / f"{assignment}.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(notebook, indent=1) + "\n")
+    return path
+
+
+def type_code(page, code: str):
+    """Type `code` over the focused cell editor's text, key by key as a student does. On Enter JupyterLab
+    indents the new line by itself: Shift+Home selects that indent, and the line's own replaces it.
+    (Brackets and quotes are typed as they are: the lab leaves autoClosingBrackets off, browser.SETTINGS.)"""
+    page.keyboard.press("ControlOrMeta+A")
+    for number, line in enumerate(code.split("\n")):
+        if number:
+            page.keyboard.press("Enter")
+            page.keyboard.press("Shift+Home")
+        page.keyboard.type(line)
+
+
+def saved_source(path: Path, grade_id: str, expected: str, timeout: float = 30) -> str:
+    """The cell's source in the notebook file, once it is `expected` (or whatever it is after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            source = cell_source(json.loads(path.read_text()), grade_id)
+        except ValueError:  # caught mid-write
+            source = None
+        if source == expected or time.monotonic() > deadline:
+            return source
+        time.sleep(0.25)
+
+
 def test_nbgrader_validate_in_the_browser(page, lab):
-    open_notebook(page, lab, "notebooks/01_environment/01_environment.ipynb")
+    """A student has done every exercise of notebook 01 but run_episode, in their own copy of the release
+    (hidden tests stripped). In the browser they type run_episode into its cell, save, and press Validate:
+    nbgrader's dialog says the notebook passes all its tests, with no partial credit and nothing failed."""
+    path = student_notebook(lab["root"], "01_environment", unfinished="run_episode")
+    open_notebook(page, lab, path.relative_to(lab["root"]).as_posix())
     assert page.locator(".jp-NotebookPanel-toolbar .validate-button").count() == 1, "no Validate button"
-    open_notebook(page, lab, "solutions/01_environment/01_environment.ipynb")
+    cell = page.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text="def run_episode(")).first
+    assert "raise NotImplementedError()" in cell.locator(".jp-InputArea-editor").inner_text()
+    cell.locator(".jp-InputArea-editor").click()
+    type_code(page, TYPED_RUN_EPISODE)
+    page.keyboard.press("ControlOrMeta+S")
+    saved = saved_source(path, "run_episode", TYPED_RUN_EPISODE)
+    assert saved == TYPED_RUN_EPISODE, f"the saved run_episode is not what was typed:\n{saved}"
+
     page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .validate-button").click()
-    success = page.locator(".validation-success")
-    success.wait_for(timeout=300_000)
-    assert "Success! Your notebook passes all the tests." in success.inner_text()
+    dialog = page.locator(".jp-Dialog", has=page.locator("#validation-message"))
+    dialog.wait_for(timeout=300_000)
+    shown = dialog.inner_text()
+    assert "Success! Your notebook passes all the tests." in shown, shown
+    for wrong in ("Partial credit", "cannot be converted", "VALIDATION FAILED"):
+        assert wrong not in shown, shown
