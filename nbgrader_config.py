@@ -26,6 +26,8 @@ ASSIGNMENTS = [
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 
 _root = os.path.dirname(os.path.abspath(__file__))
+if _root not in sys.path:  # the course's own package (grading/), wherever nbgrader runs from
+    sys.path.insert(0, _root)
 c.CourseDirectory.course_id = "dqn-lunar-lander"
 c.CourseDirectory.root = _root
 c.CourseDirectory.source_directory = "solutions"
@@ -45,7 +47,8 @@ c.Execute.shutdown_kernel = "immediate"
 
 
 class ExecuteUntilTheKernelDies(Execute):
-    """nbgrader's Execute as autograding runs it: in a sandbox (grading/sandbox.py), and a kernel
+    """nbgrader's Execute as autograding runs it: in a sandbox (grading/sandbox.py), each test cell
+    with a receipt (grading/receipts.py: it scores only if it ran to its end), and a kernel
     that dies (os._exit, a crash, a limit of the sandbox) does not stop the grading of the
     submission: the cell it died in and every cell after it get an error output, so their
     tests score 0 and the tests that ran keep their marks."""
@@ -56,11 +59,23 @@ class ExecuteUntilTheKernelDies(Execute):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.sandbox:
-            if _root not in sys.path:  # the course's own package, wherever nbgrader runs from
-                sys.path.insert(0, _root)
             from grading.sandbox import SandboxedKernelManager
 
             self.kernel_manager_class = SandboxedKernelManager
+
+    def preprocess_cell(self, cell, resources, index):
+        from grading import receipts
+
+        if not receipts.is_test_cell(cell):
+            return super().preprocess_cell(cell, resources, index)
+        source, receipt = cell.source, receipts.new_receipt()
+        cell.source = receipts.with_receipt(source, receipt)
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        finally:
+            cell.source = source
+        receipts.settle(cell, receipt)
+        return cell, resources
 
     def preprocess(self, nb, resources=None, km=None):
         try:
@@ -78,6 +93,16 @@ class ExecuteUntilTheKernelDies(Execute):
 
 _defaults = Autograde.class_traits()["autograde_preprocessors"].default()
 c.Autograde.autograde_preprocessors = [ExecuteUntilTheKernelDies if p is Execute else p for p in _defaults]
+
+# The feedback page shows each test's outcome, points and message, never the hidden tests' code
+# (grading/feedback.py); the autograded notebooks, for the instructor only, keep everything.
+# Its equations are MathML, so they show offline (grading/feedback.py).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from grading.feedback import HideHiddenTests, OfflineMath  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, OfflineMath, CSSHTMLHeaderPreprocessor]
 
 # A test cell a student deleted is put back from the gradebook and graded.
 c.OverwriteCells.add_missing_cells = True

@@ -141,8 +141,26 @@ def autograde(job: AutogradeJob) -> AutogradeOutcome:
         _run(AutogradeApp, [job.assignment, *common, *([] if job.sandbox else [NO_SANDBOX])], root)
         _run(GenerateFeedbackApp, [job.assignment, *common], root)
         timestamp, notebooks = _scores(root, job)
+        autograded = read_files(root / "autograded" / job.student / job.assignment)
         return AutogradeOutcome(
             student=job.student, assignment=job.assignment, fingerprint=job.fingerprint, timestamp=timestamp,
-            notebooks=notebooks,
-            autograded=read_files(root / "autograded" / job.student / job.assignment),
-            feedback=read_files(root / "feedback" / job.student / job.assignment))
+            notebooks=notebooks, autograded=autograded,
+            feedback=polished(read_files(root / "feedback" / job.student / job.assignment), autograded))
+
+
+def polished(feedback: dict[str, bytes], autograded: dict[str, bytes]) -> dict[str, bytes]:
+    """The feedback pages with each test named and tables drawn (grading/feedback.py's polish_page)."""
+    import json
+
+    from .feedback import polish_page
+
+    out = dict(feedback)
+    for relative, content in feedback.items():
+        notebook = autograded.get(relative.removesuffix(".html") + ".ipynb")
+        if relative.endswith(".html") and notebook is not None:
+            try:
+                cells = json.loads(notebook)
+            except ValueError:
+                continue
+            out[relative] = polish_page(content.decode("utf-8"), cells).encode("utf-8")
+    return out

@@ -238,3 +238,53 @@ def test_every_untouched_test_cell_says_not_implemented_yet_and_nothing_more(gra
         assert " is not implemented yet" in error["evalue"], f"{grade_id}: {error['evalue']!r}"
         assert "hint" not in error["evalue"] + shown, f"{grade_id} hints at a mistake not made: {error['evalue']}"
         assert "passed:" not in shown, f"{grade_id} printed a pass: {shown}"
+
+
+def page_text(path: Path) -> str:
+    """What a feedback page says, without its markup: tags out, entities decoded, spaces folded."""
+    import html
+    import re
+
+    text = html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
+    return re.sub(r"\s+", " ", text)
+
+
+def hidden_lines(assignment: str) -> set[str]:
+    """Every line of the hidden tests of `assignment` that its release does not show anyway."""
+    from solution_code import graded_cells
+
+    release = read(next((REPO / "notebooks" / assignment).glob("*.ipynb")))
+    shown = {" ".join(line.split()) for c in release["cells"] for line in "".join(c["source"]).splitlines()}
+    hidden = set()
+    for cell in graded_cells(assignment):
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) > 12 and " ".join(line.split()) not in shown:
+                hidden.add(" ".join(line.split()))
+    return hidden
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_feedback_page_shows_a_line_of_the_hidden_tests(graded, assignment):
+    lines = hidden_lines(assignment)
+    assert lines, f"{assignment} has no hidden tests to look for"
+    pages = sorted((graded["root"] / "feedback").glob(f"*/{assignment}/*.html"))
+    assert len(pages) >= 3, pages
+    for page in pages:
+        text = page_text(page)
+        leaked = [line for line in lines if line in text]
+        assert not leaked, f"{page.relative_to(graded['root'])} shows hidden test lines: {leaked[:3]}"
+        assert "hidden tests ran here when graded" in text, page
+    autograded = json.dumps(read(graded["root"] / "autograded" / "full" / assignment / f"{assignment}.ipynb"))
+    assert "BEGIN HIDDEN TESTS" in autograded, "the instructor's autograded notebook keeps the hidden tests"
+
+
+def test_feedback_tracebacks_stop_at_the_students_code_and_the_message(graded):
+    text = page_text(graded["root"] / "feedback" / "one_wrong" / "02_epsilon_greedy" / "02_epsilon_greedy.html")
+    assert "the floor epsilon_min is ignored" in text, text[:2000]
+    for instructor_path in (str(REPO), "site-packages", "utils/checks.py", str(graded["root"])):
+        assert instructor_path not in text, f"the feedback names {instructor_path}"

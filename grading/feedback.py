@@ -1,0 +1,151 @@
+"""What a student reads on the feedback page: outcomes and messages, never the hidden tests.
+
+nbgrader's feedback page is the autograded notebook as HTML, every test cell's full
+source included: the hidden tests of a notebook would go to every student, and from
+them to the next class. :class:`HideHiddenTests` (in ``nbgrader_config.py``'s
+feedback preprocessors) rewrites the page's copy of the notebook:
+
+* in each test cell, the part between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN
+  TESTS`` becomes one comment line that says hidden tests ran and what they check
+  (the cell's first comment); its outcome, points and output stay;
+* every error shows the student's own cells and the course's message (the hint),
+  not the frames of test cells (which quote hidden lines) or of files (the
+  instructor's paths).
+
+:class:`OfflineMath` turns the notebook's ``$...$`` and ``$$...$$`` into MathML, which
+browsers draw themselves: equations read right on a page opened without a network
+(nbgrader's page would load MathJax from the web). :func:`polish_page`, applied to
+every page ``scripts/grade.py`` writes, names each test in the table of contents
+(nbgrader's says "Test cell" each time) and draws tables with borders.
+
+The autograded notebooks, which only the instructor reads, keep everything.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+
+__all__ = ["HIDDEN_BEGIN", "HIDDEN_END", "HideHiddenTests", "OfflineMath", "hide_hidden_tests", "math_to_mathml",
+           "polish_page", "short_traceback"]
+
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"^\s*Cell In\s*\[(\d+)\]")
+
+
+def _is_test_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def hide_hidden_tests(source: str) -> str:
+    """The source with each hidden region replaced by one line that says what ran there."""
+    first = source.lstrip().splitlines()[0] if source.strip() else ""
+    what = first.lstrip("#").strip() if first.lstrip().startswith("#") else "more cases"
+    out, hidden = [], False
+    for line in source.splitlines():
+        if HIDDEN_BEGIN in line:
+            hidden = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}# ... hidden tests ran here when graded; this cell checks: {what}")
+        elif HIDDEN_END in line:
+            hidden = False
+        elif not hidden:
+            out.append(line)
+    return "\n".join(out)
+
+
+def short_traceback(output: dict, student_counts: set[int]) -> list[str]:
+    """An error's traceback cut to the student's own cells (``Cell In[N]`` of a cell the student
+    wrote) and the last line, the error and its message."""
+    traceback = output.get("traceback") or []
+    kept = [entry for entry in traceback[:-1]
+            if (match := _CELL_FRAME.match(_ANSI.sub("", entry))) and int(match.group(1)) in student_counts]
+    last = traceback[-1] if traceback else f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+    return kept + [last]
+
+
+class HideHiddenTests(Preprocessor):
+    """The feedback page's notebook: hidden tests replaced by one line, tracebacks cut short."""
+
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        student_counts = {cell.get("execution_count") for cell in nb.cells
+                          if cell.cell_type == "code" and not _is_test_cell(cell)} - {None}
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            if _is_test_cell(cell) and HIDDEN_BEGIN in cell.source:
+                cell.source = hide_hidden_tests(cell.source)
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = short_traceback(output, student_counts)
+        return nb, resources
+
+
+# Code (fenced blocks, inline spans) is left alone; math is $$...$$ (display) or $...$ (inline).
+_CODE_OR_MATH = re.compile(r"(```.*?```|`[^`\n]*`)|\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)",
+                           re.DOTALL)
+
+
+def math_to_mathml(markdown: str) -> str:
+    """The markdown with its LaTeX math as MathML (code untouched; math that does not convert is left as it is)."""
+    from latex2mathml.converter import convert
+
+    def replace(match):
+        code, display, inline = match.groups()
+        if code is not None:
+            return code
+        try:
+            return convert((display or inline).strip(), display="block" if display is not None else "inline")
+        except Exception:  # noqa: BLE001 - an expression the converter does not know stays LaTeX
+            return match.group(0)
+
+    return _CODE_OR_MATH.sub(replace, markdown)
+
+
+class OfflineMath(Preprocessor):
+    """The feedback page's markdown with MathML in place of LaTeX: equations show without MathJax."""
+
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if cell.cell_type == "markdown" and "$" in cell.source:
+                cell.source = math_to_mathml(cell.source)
+        return nb, resources
+
+
+_PAGE_STYLE = """<style>
+.rendered_html table, .text_cell_render table { border-collapse: collapse; margin: 0.5em 0; }
+.rendered_html th, .rendered_html td, .text_cell_render th, .text_cell_render td { border: 1px solid #999;
+  padding: 0.25em 0.6em; }
+math[display="block"] { display: block; margin: 0.6em 0; }
+</style>
+"""
+_TOC_ENTRY = re.compile(r'<a href="#(?P<grade_id>[^"]+)">(?P<label>Test cell|Written response)</a>')
+
+
+def polish_page(page: str, notebook: dict) -> str:
+    """nbgrader's feedback page with each test named in its table of contents, and tables with borders."""
+    names = {}
+    for cell in notebook.get("cells", []):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            first = "".join(cell.get("source", "")).lstrip().split("\n")[0]
+            names[grade_id] = first.lstrip("#").strip() if first.startswith("#") else ""
+
+    def named(match):
+        grade_id, label = match.group("grade_id"), match.group("label")
+        what = "Test" if label == "Test cell" else "Written answer"
+        said = f": {html.escape(names[grade_id])}" if names.get(grade_id) else ""
+        return f'<a href="#{grade_id}">{what} <code>{html.escape(grade_id)}</code>{said}</a>'
+
+    page = _TOC_ENTRY.sub(named, page)
+    return page.replace("</head>", _PAGE_STYLE + "</head>", 1) if _PAGE_STYLE not in page else page

@@ -1,0 +1,126 @@
+"""Receipts, the review list and the feedback page's cleaning, read without a kernel (fast).
+
+The same banks as the graded tests: every cheat (tests/cheats.py) is flagged, and no
+finished solution, alternative answer (tests/alternative_answers.py) or planted mistake
+(tests/test_planted_mistakes.py) of any notebook is. tests/test_cheats.py grades the
+cheats for real; tests/test_grading_pipeline.py reads real feedback pages.
+"""
+
+import copy
+import json
+
+import pytest
+from alternative_answers import ALTERNATIVES
+from cheats import CHEATS
+from nbformat.v4 import new_code_cell, new_output
+from release import REPO, assignments
+from solution_code import finished_notebook
+from test_planted_mistakes import ALL as PLANTED
+
+from grading import feedback, receipts, tampering
+
+BLANK_02 = json.loads((REPO / "notebooks" / "02_epsilon_greedy" / "02_epsilon_greedy.ipynb").read_text())
+
+
+def answered(notebook: dict, sources: dict[str, str]) -> dict:
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") in sources:
+            cell["source"] = sources[cell["metadata"]["nbgrader"]["grade_id"]]
+    return notebook
+
+
+def kinds(notebook: dict) -> set[str]:
+    return {finding.kind for finding in tampering.notebook_findings(notebook)}
+
+
+@pytest.mark.parametrize("cheat", sorted(CHEATS))
+def test_every_cheat_but_printed_text_is_flagged_with_its_cell_and_line(cheat):
+    family, code = CHEATS[cheat]
+    notebook = answered(BLANK_02, {"greedy_action": code.strip() + "\n# YOUR CODE HERE\nraise NotImplementedError()"})
+    found = tampering.notebook_findings(notebook)
+    if family == "output":
+        assert not found, found
+        return
+    assert found and all(f.cell == "cell greedy_action" and f.line >= 1 for f in found), found
+    expected = tampering.UNREADABLE if cheat.endswith("encoded") else tampering.TAMPERS
+    assert expected in {f.kind for f in found}, found
+    if cheat.endswith("encoded"):
+        assert tampering.TAMPERS not in {f.kind for f in found}, "an encoded string cannot be read, only seen"
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_no_solution_or_alternative_answer_is_flagged(assignment):
+    assert not tampering.notebook_findings(finished_notebook(assignment))
+    for name, sources in ALTERNATIVES[assignment].items():
+        found = tampering.notebook_findings(answered(finished_notebook(assignment), sources))
+        assert not found, f"{assignment} set {name}: {[str(f) for f in found]}"
+
+
+def test_no_planted_mistake_is_flagged():
+    for assignment, name, replacements, *_ in PLANTED:
+        notebook = finished_notebook(assignment)
+        for grade_id, old, new in replacements:
+            cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+            cell["source"] = "".join(cell["source"]).replace(old, new)
+        assert not tampering.notebook_findings(notebook), name
+
+
+def test_a_students_prints_plots_displays_and_everyday_magics_are_not_flagged():
+    cell = new_code_cell("%matplotlib inline\n!pip list\nimport matplotlib.pyplot as plt\nfrom IPython.display import "
+                         "display, Markdown\nplt.rcParams['figure.figsize'] = (8, 3)\nplt.plot([1, 2])\n"
+                         "display(Markdown('**mine**'))\nprint('passed: my own check')\nvalue = getattr(plt, 'title')\n"
+                         "import json\nsettings = json.loads('{}')")
+    assert not tampering.notebook_findings({"cells": [cell]})
+
+
+def test_a_patch_of_a_library_or_the_interpreter_is_tampering():
+    cell = new_code_cell("import numpy as np\nimport sys, builtins\nfrom utils.checks import check\n"
+                         "np.testing.assert_allclose = None\nsys.setprofile(print)\nbuiltins.print = len\n"
+                         "check = lambda *a: None\n%load_ext something")
+    found = [str(f) for f in tampering.notebook_findings({"cells": [cell]})]
+    assert any("changes numpy.testing.assert_allclose" in f and "line 4" in f for f in found), found
+    assert any("calls sys.setprofile()" in f for f in found) and any("builtins.print" in f for f in found), found
+    assert any("redefines check" in f for f in found) and any("unreadable" in f and "%load_ext" in f for f in found)
+
+
+def test_a_receipt_is_built_after_every_statement_and_printed_last():
+    source = "import numpy as np\nfor i in range(2):\n    check(i)\n### BEGIN HIDDEN TESTS\nx = 1; y = 2\n"
+    receipt = receipts.new_receipt()
+    marked = receipts.with_receipt(source, receipt)
+    lines = marked.splitlines()
+    assert lines[0] == "import numpy as np" and lines[-1].startswith("print(_receipt_")
+    assert len([line for line in lines if line.startswith("_receipt_")]) == 4  # one piece per statement
+    printed = []
+    exec(compile(marked, "<cell>", "exec"), {"check": lambda i: None, "print": printed.append})
+    assert printed == [receipt]
+
+
+def test_a_cell_without_its_receipt_scores_zero_and_the_receipt_never_shows():
+    receipt = receipts.new_receipt()
+    ran = new_code_cell("x", metadata={"nbgrader": {"grade": True, "solution": False}})
+    ran.outputs = [new_output("stream", name="stdout", text=f"passed: fine\n{receipt}\n")]
+    assert receipts.settle(ran, receipt) and ran.outputs[0]["text"] == "passed: fine\n"
+    blanked = new_code_cell("x", metadata={"nbgrader": {"grade": True, "solution": False}})
+    blanked.outputs = [new_output("stream", name="stdout", text="passed: trust me\n")]
+    assert not receipts.settle(blanked, receipt)
+    assert blanked.outputs[-1]["output_type"] == "error" and blanked.outputs[-1]["ename"] == receipts.NO_RECEIPT
+    failed = new_code_cell("x", metadata={"nbgrader": {"grade": True, "solution": False}})
+    failed.outputs = [new_output("error", ename="AssertionError", evalue="wrong", traceback=["AssertionError: wrong"])]
+    assert not receipts.settle(failed, receipt) and len(failed.outputs) == 1, "a failure already says why"
+
+
+def test_the_feedback_replaces_hidden_tests_by_one_line_and_cuts_tracebacks():
+    source = ("# greedy_action: ties and (1, n) input\ncheck(a)\npassed('ok', more_when_graded=True)\n"
+              "### BEGIN HIDDEN TESTS\nsecret_check(b)\n### END HIDDEN TESTS")
+    shown = feedback.hide_hidden_tests(source)
+    assert "secret_check" not in shown and "HIDDEN" not in shown
+    assert shown.splitlines()[-1] == ("# ... hidden tests ran here when graded; this cell checks: "
+                                      "greedy_action: ties and (1, n) input")
+    error = {"ename": "AssertionError", "evalue": "wrong\n  hint: look",
+             "traceback": ["\x1b[0;31m---\x1b[0m", "Cell In[7], line 2\n----> 2 secret_check(b)",
+                           "Cell In[3], line 4, in greedy_action(q)\n----> 4 return q[0]",
+                           "File /home/instructor/course/utils/checks.py:40, in check(...)",
+                           "\x1b[0;31mAssertionError\x1b[0m: wrong\n  hint: look"]}
+    short = feedback.short_traceback(error, student_counts={3})
+    assert short == [error["traceback"][2], error["traceback"][-1]]
