@@ -40,5 +40,8 @@ bench: install  ## print the benchmark figures
 	$(BIN)/python scripts/bench_autograde.py
 	$(BIN)/python scripts/bench_cohort.py
 
-clean:
-	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache
+# Removes only what can be rebuilt. Never submitted/, downloaded/, the gradebook or the ledger:
+# to start grading afresh, `python scripts/grade.py --reset` copies them to backups/ first.
+clean:  ## remove the virtualenv, caches, autograded/, feedback/ and the report
+	rm -rf $(VENV) .pytest_cache .ruff_cache autograded feedback report artifacts .release-check .release_stamp.json
+	find . -name __pycache__ -type d -prune -not -path "./.git/*" -exec rm -rf {} +

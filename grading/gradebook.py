@@ -22,14 +22,18 @@ import shutil
 import signal
 import tempfile
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .apps import quiet_sqlalchemy
 
-__all__ = ["URL_VARIABLE", "gradebook_url", "template_gradebook", "add_students", "Ledger", "record", "uninterrupted"]
+__all__ = ["URL_VARIABLE", "gradebook_url", "template_gradebook", "add_students", "Ledger", "Recorded", "record",
+           "uninterrupted", "graded_submissions"]
 
 URL_VARIABLE = "DQN_GRADEBOOK_URL"
 LEDGER = "graded_jobs.json"
+#: What an instructor gives by hand in Formgrader: a regrade keeps it.
+MANUAL_GRADE = ("manual_score", "extra_credit")
 
 
 def gradebook_url(root: Path) -> str:
@@ -42,8 +46,10 @@ def add_students(db_url: str, students: list[str]) -> None:
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gradebook:
+        known = {student.id for student in gradebook.students}
         for student in students:
-            gradebook.update_or_create_student(student)
+            if student not in known:  # the gradebook is written only when a student is new
+                gradebook.update_or_create_student(student)
 
 
 def template_gradebook(assignments: list[str], students: list[str]) -> bytes:
@@ -55,6 +61,15 @@ def template_gradebook(assignments: list[str], students: list[str]) -> bytes:
         generate(assignments, Path(scratch) / "release", path)
         add_students(f"sqlite:///{path}", students)
         return path.read_bytes()
+
+
+def graded_submissions(db_url: str) -> set[tuple[str, str]]:
+    """(student, assignment) of every submission the gradebook holds."""
+    from nbgrader.api import Gradebook
+
+    with quiet_sqlalchemy(), Gradebook(db_url) as gradebook:
+        return {(submission.student.id, assignment.name) for assignment in gradebook.assignments
+                for submission in assignment.submissions}
 
 
 class Ledger:
@@ -107,20 +122,51 @@ def uninterrupted():
             raise KeyboardInterrupt
 
 
-def record(root: Path, db_url: str, outcome, ledger: Ledger) -> None:
+@dataclass
+class Recorded:
+    """What recording an outcome found of the instructor's own work on that submission."""
+
+    hand_graded: bool = False  # manual points or comments were there, and are kept
+    to_look_at: list[str] = field(default_factory=list)  # hand-graded cells whose answer changed since
+
+
+def record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
     """Write one job's outcome: its autograded notebook and feedback, its scores, then the ledger.
 
-    A Ctrl-C waits until all of it is written (:func:`uninterrupted`).
+    Hand grading survives: a manual score, extra credit or comment already in the gradebook is
+    kept, whatever the new run says. When the answer of a hand-graded cell changed since it was
+    graded (a resubmission), its grade is kept and marked as needing a manual grade again, and the
+    cell is named in :attr:`Recorded.to_look_at`. A Ctrl-C waits until all of it is written
+    (:func:`uninterrupted`).
     """
     with uninterrupted():
-        _record(Path(root), db_url, outcome, ledger)
+        return _record(Path(root), db_url, outcome, ledger)
 
 
-def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> None:
+def _cell_sources(folder: Path) -> dict[tuple[str, str], str]:
+    """{(notebook name, grade_id): source} of the graded notebooks in an autograded folder."""
+    sources = {}
+    for path in folder.glob("*.ipynb") if folder.is_dir() else []:
+        try:
+            cells = json.loads(path.read_text()).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id:
+                sources[(path.stem, grade_id)] = "".join(cell.get("source", ""))
+    return sources
+
+
+def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
     from nbgrader.api import Gradebook
 
-    _replace_folder(root / "autograded" / outcome.student / outcome.assignment, outcome.autograded)
+    autograded = root / "autograded" / outcome.student / outcome.assignment
+    before = _cell_sources(autograded)
+    _replace_folder(autograded, outcome.autograded)
+    after = _cell_sources(autograded)
     _replace_folder(root / "feedback" / outcome.student / outcome.assignment, outcome.feedback)
+    found = Recorded()
     with quiet_sqlalchemy(), Gradebook(db_url) as gradebook:
         try:
             extra = {"timestamp": outcome.timestamp} if outcome.timestamp is not None else {}
@@ -130,14 +176,28 @@ def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> None:
                 submitted.flagged = notebook["flagged"]
                 for cell, values in notebook["grades"].items():
                     grade = gradebook.find_grade(cell, name, outcome.assignment, outcome.student)
+                    kept = {key for key in MANUAL_GRADE if getattr(grade, key) not in (None, 0)}
+                    if kept:
+                        found.hand_graded = True
+                    changed = kept and before.get((name, cell)) != after.get((name, cell))
+                    if changed:
+                        found.to_look_at.append(f"{name}: {cell}")
                     for key, value in values.items():
+                        if key in kept:
+                            continue
+                        if key == "needs_manual_grade" and kept:
+                            value = bool(changed)
                         setattr(grade, key, value)
                 for cell, values in notebook["comments"].items():
                     comment = gradebook.find_comment(cell, name, outcome.assignment, outcome.student)
                     for key, value in values.items():
+                        if key == "manual_comment" and comment.manual_comment:
+                            found.hand_graded = True
+                            continue
                         setattr(comment, key, value)
             gradebook.db.commit()
         except BaseException:
             gradebook.db.rollback()
             raise
     ledger.mark(outcome.student, outcome.assignment, outcome.fingerprint)
+    return found

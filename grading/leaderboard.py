@@ -158,11 +158,23 @@ def score(entry: AgentEntry, answer: dict | None, error: str | None, seconds: fl
                       round(float((returns >= SUCCESS).mean()), 3), len(returns), None, round(seconds, 1))
 
 
+def entry_key(entry: AgentEntry) -> str:
+    """What an evaluation's result depends on: the agent's files, the episodes, the sandbox and the player."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps([entry.kind, entry.episodes, entry.first_seed, entry.sandbox]).encode())
+    digest.update(PLAYER.read_bytes())
+    for name, content in sorted((entry.files or {}).items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
 def leaderboard(submitted: Path, *, episodes: int = LEADERBOARD_EPISODES, first_seed: int = LEADERBOARD_SEED,
                 workers: int = 1, scheduler: str | None = None, sandbox: bool = True,
-                pretrained: Path | None = PRETRAINED) -> list[AgentScore]:
+                pretrained: Path | None = PRETRAINED, cache: Path | None = None) -> list[AgentScore]:
     """Every handed-in agent beside the pretrained and the random agent, best mean first; then the agents
-    that could not be played, with the reason (no rank)."""
+    that could not be played, with the reason (no rank). With ``cache`` (a JSON file), an agent played
+    before with the same files, episodes and player is not played again: a rerun plays only new agents."""
     from .jobs import run_jobs
 
     options = {"episodes": episodes, "first_seed": first_seed, "sandbox": sandbox}
@@ -170,8 +182,31 @@ def leaderboard(submitted: Path, *, episodes: int = LEADERBOARD_EPISODES, first_
     if pretrained is not None:
         entries.append(agent_entry("pretrained agent", "pretrained", pretrained, **options))
     entries.append(AgentEntry("random agent", "random", None, **options))
-    results = run_jobs(evaluate_agent, entries, workers=workers, scheduler=scheduler, description="leaderboard")
-    rows = [score(r.item, r.value, r.error, r.seconds) for r in results]
+    known = {}
+    if cache is not None and Path(cache).is_file():
+        try:
+            known = json.loads(Path(cache).read_text())
+        except ValueError:
+            known = {}
+    new = [entry for entry in entries if entry.problem is not None or entry_key(entry) not in known]
+    results = {id(r.item): r for r in run_jobs(evaluate_agent, new, workers=workers, scheduler=scheduler,
+                                                description="leaderboard")}
+    rows = []
+    for entry in entries:
+        result = results.get(id(entry))
+        if result is None:
+            rows.append(score(entry, known[entry_key(entry)], None, 0.0))
+            continue
+        rows.append(score(entry, result.value, result.error, result.seconds))
+        if result.error is None and entry.problem is None and "returns" in (result.value or {}):
+            known[entry_key(entry)] = result.value
+    if cache is not None:
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        Path(cache).write_text(json.dumps(known))
+    if new:
+        print(f"leaderboard: played {len(new)} agent(s), {len(entries) - len(new)} known from before", flush=True)
+    else:
+        print("leaderboard: no new agent, every result known from before", flush=True)
     played = sorted((r for r in rows if r.error is None), key=lambda r: -r.mean)
     for rank, row in enumerate(played, 1):
         row.rank = rank

@@ -27,7 +27,7 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent  # the course folder
 #: What a throw-away copy of the course leaves out: environments, caches, grading and run output.
 COPY_IGNORE = (".git", ".venv", "submitted", "autograded", "feedback", "downloaded", "gradebook.db*", "grades.csv",
-               "graded_jobs.json", "report",
+               "graded_jobs.json", "report", "backups", ".release_stamp.json", "exchange",
                "__pycache__", ".pytest_cache", ".ruff_cache", "videos", "my_agent", "artifacts")
 NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 CELL_METADATA = {"nbgrader"}

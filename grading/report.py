@@ -66,7 +66,9 @@ class TestSummary:
     points: float
     graded: int
     passed: int  # full marks
-    pass_rate: float | None
+    pass_rate: float | None  # of the students who attempted the exercise
+    attempted: int = 0  # graded and not "not implemented yet"
+    untouched: int = 0  # the exercise left as it was released
 
 
 @dataclass
@@ -118,6 +120,13 @@ def _errors(cell: dict) -> list[dict]:
     return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
+def _untouched(cell: dict) -> bool:
+    """A test whose only failure is an exercise not done yet ("... is not implemented yet")."""
+    errors = _errors(cell)
+    return bool(errors) and all(e.get("ename") == UNFINISHED and "not implemented yet" in str(e.get("evalue", ""))
+                                for e in errors)
+
+
 def _read_notebook(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text())
@@ -142,6 +151,8 @@ def read_cohort(root: Path, db_url: str, *, flagged: dict[str, list[str]] | None
             assignment = gradebook.find_assignment(name)
             submissions = {s.student_id: s for s in gradebook.assignment_submissions(name)}
             handed_in = sorted(s for s in students if (root / "submitted" / s / name).is_dir()) or sorted(submissions)
+            if not handed_in and not submissions:
+                continue  # nobody handed it in: nothing to show
             scores = [float(submissions[s].score) for s in sorted(submissions)]
             manual = sum(1 for s in submissions.values() for nb in s.notebooks for g in nb.grades
                          if g.needs_manual_grade)
@@ -156,8 +167,10 @@ def read_cohort(root: Path, db_url: str, *, flagged: dict[str, list[str]] | None
                 for cell in cells:
                     grades = {s: gradebook.find_grade(cell.name, notebook.name, name, s) for s in sorted(submissions)}
                     passed = sum(1 for g in grades.values() if g.score is not None and g.score >= g.max_score)
+                    untouched = sum(1 for s in grades if _untouched(_graded_cells(outputs[s] or {}).get(cell.name, {})))
+                    attempted = len(grades) - untouched
                     tests.append(TestSummary(name, cell.name, float(cell.max_score), len(grades), passed,
-                                             round(passed / len(grades), 3) if grades else None))
+                                             round(passed / attempted, 3) if attempted else None, attempted, untouched))
                     seen = defaultdict(list)  # pattern -> [(student, full message)]
                     for student, grade in grades.items():
                         if grade.score is not None and grade.score >= grade.max_score:
@@ -290,28 +303,47 @@ def _by_test(groups: list[FailureGroup]) -> list[tuple[str, str, list[FailureGro
     return [(assignment, test, by_test[(assignment, test)]) for (assignment, test), _ in total.most_common()]
 
 
+def course_id(root: Path) -> str:
+    """The course's id, as nbgrader_config.py sets it (the folder's name when it says none)."""
+    import runpy
+
+    from traitlets.config import Config
+
+    config = Config()
+    try:
+        runpy.run_path(str(Path(root) / "nbgrader_config.py"), init_globals={"get_config": lambda: config})
+    except Exception:  # noqa: BLE001 - a config that does not run here still names a report
+        return Path(root).name
+    return str(config.CourseDirectory.get("course_id") or Path(root).name)
+
+
 def write_report(root: Path, db_url: str, out_dir: Path, *, workers: int = 1, scheduler: str | None = None,
                  leaderboard: bool = True, flagged: dict[str, list[str]] | None = None,
                  failures: list[dict] | None = None, episodes: int | None = None, sandbox: bool = True,
-                 assignments: list[str] | None = None) -> Path:
+                 assignments: list[str] | None = None, notes: list[dict] | None = None) -> Path:
     """Write ``out_dir/index.html`` and the CSV files beside it; return the page's path.
 
     The leaderboard (``leaderboard=False`` leaves it out) evaluates every handed-in agent on
-    ``episodes`` episodes (default 100), ``workers`` at a time or on the Dask cluster at ``scheduler``.
+    ``episodes`` episodes (default 100), ``workers`` at a time or on the Dask cluster at ``scheduler``;
+    agents played before are not played again (``out_dir/leaderboard_cache.json``). ``notes``: what
+    grade.py's summary asks the instructor to look at (``{"student", "assignment", "problem", "detail"}``).
     """
     from . import leaderboard as agents
 
     root, out_dir = Path(root), Path(out_dir)
     cohort = read_cohort(root, db_url, flagged=flagged, failures=failures, assignments=assignments)
+    cohort.problems += [Problem(n["student"], n["assignment"], n["problem"], n["detail"]) for n in notes or []]
+    cohort.problems.sort(key=lambda p: (p.assignment, p.student, p.problem))
     out_dir.mkdir(parents=True, exist_ok=True)
     if leaderboard:
         cohort.leaderboard = agents.leaderboard(root / "submitted", episodes=episodes or agents.LEADERBOARD_EPISODES,
-                                                workers=workers, scheduler=scheduler, sandbox=sandbox)
+                                                workers=workers, scheduler=scheduler, sandbox=sandbox,
+                                                cache=out_dir / "leaderboard_cache.json")
         agents.write_csv(cohort.leaderboard, out_dir / "leaderboard.csv")
     _write_csv(out_dir / "assignments.csv", cohort.assignments, AssignmentSummary)
     _write_csv(out_dir / "tests.csv", cohort.tests, TestSummary)
     _write_csv(out_dir / "failures.csv", cohort.failures, FailureGroup)
     _write_csv(out_dir / "problems.csv", cohort.problems, Problem)
     page = out_dir / "index.html"
-    page.write_text(render(cohort, f"Cohort report: {root.name}"))
+    page.write_text(render(cohort, f"Cohort report: {course_id(root)}"))
     return page

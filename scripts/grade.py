@@ -4,35 +4,48 @@
     python scripts/grade.py 01_environment       # some assignments
     python scripts/grade.py --workers 4          # four jobs at a time on this machine
     python scripts/grade.py --scheduler tcp://HOST:8786   # on an existing Dask cluster
-    python scripts/grade.py --zip                # first collect LMS zips from downloaded/<assignment>/archive/
+    python scripts/grade.py --zip --lms canvas   # first collect LMS zips from downloaded/<assignment>/archive/
     python scripts/grade.py --no-sandbox         # trusted submissions only: no bubblewrap sandbox
-    python scripts/grade.py --force              # grade again what was graded already
+    python scripts/grade.py --force              # grade again what was graded already (hand grading is kept)
+    python scripts/grade.py --reset              # start grading afresh: the gradebook and the ledger go to backups/
 
 Steps:
 
-1. ``python scripts/release.py``: regenerate notebooks/ and record the assignments in the gradebook;
-2. ``nbgrader zip_collect <assignment>`` with ``--zip``: unpack LMS downloads into submitted/;
+1. ``python scripts/release.py``, only when solutions/ or nbgrader_config.py changed since the last
+   release (``.release_stamp.json``): regenerate notebooks/ and record the assignments in the gradebook;
+2. with ``--zip``: every downloaded/<assignment>/archive/ is collected into submitted/ with the file-name
+   pattern of ``--lms`` (grading/collect.py; the submitted folders it replaces are copied to backups/ first);
+   a notebook the pattern does not match stops the run;
 3. every folder of submitted/ becomes a student of the gradebook;
 4. one job per (student, assignment) handed in and not graded yet (grading/jobs.py, on Dask):
    nbgrader's ``autograde`` and ``generate_feedback`` in a private copy (grading/autograde.py),
    each kernel in the bubblewrap sandbox of grading/sandbox.py; this process records each
-   outcome as it comes (grading/gradebook.py), so the gradebook has one writer;
-5. ``nbgrader export``: grades.csv;
+   outcome as it comes (grading/gradebook.py), so the gradebook has one writer. "Graded" means
+   in the ledger (graded_jobs.json), in the gradebook and in autograded/: a ledger entry the
+   gradebook does not back is graded again. A folder whose single notebook an LMS renamed is
+   graded under the release's name, with a warning;
+5. ``nbgrader export``: grades.csv (skipped when nothing changed since the last export);
 6. the cohort report, report/index.html, with the agents' leaderboard (grading/report.py).
 
 Without bubblewrap the script refuses to autograde and says what to install; ``--no-sandbox``
 runs student code with your rights, for submissions you trust. After the run, submissions whose
-code patched the course's test helpers are listed for review (grading/tampering.py).
+code reaches into the grading are listed for review (grading/tampering.py).
 
-Nothing is lost: nothing writes to submitted/; a SQLite gradebook is copied to
-gradebook.db.backup first and put back if a step that concerns everyone fails (the
-release, the export). A job that fails on every try (an unreadable notebook, say) is
-named at the end and scores 0; the rest of the cohort is graded, and the script exits
-with 2. After a Ctrl-C, or with more submissions, a rerun grades only what is missing.
+Nothing is lost: submitted/ is written only by ``--zip`` (and what it replaces is kept in backups/);
+hand grading (manual points, extra credit, comments) survives every regrade, and a hand-graded
+answer that changed since is named for a look; a SQLite gradebook is copied to gradebook.db.backup
+first and put back if a step that concerns everyone fails (the release, the collection, the
+export). A step that collects, releases or exports nothing it should stops the run with exit 1
+and one line that says why. A job that fails on every try (an unreadable notebook, say) is named
+at the end and scores 0; the rest of the cohort is graded, and the script exits with 2. After a
+Ctrl-C, or with more submissions, a rerun grades only what is missing.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -45,9 +58,11 @@ from release import assignment_parser, chosen_assignments, nbgrader_environment 
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from grading import gradebook, sandbox, tampering  # noqa: E402
+from grading import collect, gradebook, sandbox, tampering  # noqa: E402
 from grading.autograde import AutogradeJob, autograde, fingerprint, read_files  # noqa: E402
 from grading.jobs import run_jobs  # noqa: E402
+
+RELEASE_STAMP = ".release_stamp.json"  # what solutions/ looked like at the last release
 
 
 class StepFailed(RuntimeError):
@@ -70,12 +85,76 @@ def students_of(root: Path) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if p.is_dir()) if submitted.is_dir() else []
 
 
+def release_notebooks(root: Path, name: str) -> list[str]:
+    return sorted(p.name for p in (root / "notebooks" / name).glob("*.ipynb"))
+
+
+def release_fingerprint(root: Path, names: list[str]) -> str:
+    """A SHA-256 of what the release is made from: solutions/<assignment>/ and nbgrader_config.py."""
+    digest = hashlib.sha256((root / "nbgrader_config.py").read_bytes())
+    for name in names:
+        for relative, content in read_files(root / "solutions" / name).items():
+            digest.update(f"{name}/{relative}".encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def release_is_current(root: Path, names: list[str], db_url: str) -> bool:
+    """Whether the last release is still that of solutions/ (same files, same gradebook, notebooks there)."""
+    stamp = root / RELEASE_STAMP
+    if not stamp.is_file() or not all(release_notebooks(root, name) for name in names):
+        return False
+    try:
+        recorded = json.loads(stamp.read_text())
+    except ValueError:
+        return False
+    if recorded.get("db_url") != db_url or recorded.get("fingerprint") != release_fingerprint(root, names):
+        return False
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        return False
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as book:
+        return set(names) <= {a.name for a in book.assignments}
+
+
+def release(root: Path, names: list[str], db_url: str) -> bool:
+    """Release the assignments unless solutions/ is unchanged since the last release; whether it ran."""
+    if release_is_current(root, names, db_url):
+        print("release: solutions/ unchanged since the last release, skipped", flush=True)
+        return False
+    command = [sys.executable, str(root / "scripts" / "release.py"), *names]
+    print(f"$ {' '.join(command[1:])}", flush=True)
+    if subprocess.run(command, cwd=root).returncode != 0:
+        raise StepFailed("scripts/release.py failed: fix solutions/ (see above), then grade again")
+    missing = [name for name in names if not release_notebooks(root, name)]
+    if missing:
+        raise StepFailed(f"the release made no notebook for {', '.join(missing)}: is solutions/<assignment>/ there?")
+    (root / RELEASE_STAMP).write_text(json.dumps({"fingerprint": release_fingerprint(root, names), "db_url": db_url}))
+    return True
+
+
+def collect_downloads(root: Path, names: list[str], lms: str | None) -> None:
+    """Collect every downloaded/<assignment>/archive/ into submitted/, after copying aside what it replaces."""
+    archives = [name for name in names if (root / "downloaded" / name / "archive").is_dir()]
+    if not archives:
+        raise StepFailed(f"--zip: no downloaded/<assignment>/archive/ folder for {', '.join(names)}")
+    for name in archives:
+        kept = collect.backup_submissions(root, name)
+        if kept:
+            print(f"copied the submitted folders of {name} to {kept.relative_to(root)} before collecting", flush=True)
+        try:
+            collected = collect.collect_zips(root, name, lms)
+        except collect.CollectFailed as error:
+            raise StepFailed(str(error)) from None
+        print(f"collected {collected.notebooks} notebook(s) of {name} from downloaded/{name}/archive/", flush=True)
+
+
 def jobs_to_run(root: Path, names: list[str], students: list[str], ledger: gradebook.Ledger, force: bool,
-                sandboxed: bool) -> tuple[list[AutogradeJob], int]:
-    """The jobs of submissions handed in and not recorded yet (all with `force`); and how many were skipped."""
-    config = (root / "nbgrader_config.py").read_bytes()
-    template = gradebook.template_gradebook(names, students)
-    jobs, skipped = [], 0
+                sandboxed: bool, db_url: str, notes: list[dict]) -> tuple[list[AutogradeJob], int, int]:
+    """The jobs of submissions handed in and not graded yet (all with `force`); how many were skipped; and
+    how many the ledger called graded without the gradebook and autograded/ to back it (graded again)."""
+    recorded = gradebook.graded_submissions(db_url)
+    wanted, skipped, unbacked = [], 0, 0
     for student in students:
         files = None
         for name in names:
@@ -84,63 +163,153 @@ def jobs_to_run(root: Path, names: list[str], students: list[str], ledger: grade
                 continue  # not handed in: scores 0 in the export
             stamp = fingerprint(folder)
             if not force and ledger.done(student, name, stamp):
-                skipped += 1
-                continue
+                if (student, name) in recorded and (root / "autograded" / student / name).is_dir() \
+                        and (root / "feedback" / student / name).is_dir():
+                    skipped += 1
+                    continue
+                unbacked += 1
             files = files if files is not None else read_files(root / "submitted" / student)
-            jobs.append(AutogradeJob(student=student, assignment=name, config=config, gradebook=template,
-                                     files=files, sandbox=sandboxed, fingerprint=stamp))
-    return jobs, skipped
+            job_files = files
+            names_of, warning = collect.notebook_names(folder, release_notebooks(root, name))
+            if warning:
+                notes.append({"student": student, "assignment": name, "problem": "graded under the release's name",
+                              "detail": warning})
+                job_files = {(f"{name}/{names_of[path.split('/', 1)[1]]}"
+                              if path.startswith(f"{name}/") and path.count("/") == 1
+                              and path.split("/", 1)[1] in names_of else path): content
+                             for path, content in files.items()}
+            wanted.append((student, name, stamp, job_files))
+    if not wanted:
+        return [], skipped, unbacked
+    config = (root / "nbgrader_config.py").read_bytes()
+    template = gradebook.template_gradebook(names, students)  # a few seconds: only when there is work
+    jobs = [AutogradeJob(student=student, assignment=name, config=config, gradebook=template, files=job_files,
+                         sandbox=sandboxed, fingerprint=stamp) for student, name, stamp, job_files in wanted]
+    return jobs, skipped, unbacked
 
 
-def grade(root: Path, names: list[str], collect_zips: bool, failures: list, *, sandboxed: bool = True,
-          workers: int = 1, scheduler: str | None = None, force: bool = False) -> Path:
-    """Run the steps; return the path of grades.csv. Jobs that failed on every try go into `failures`."""
-    release = [sys.executable, str(root / "scripts" / "release.py"), *names]
-    print(f"$ {' '.join(release[1:])}", flush=True)
-    if subprocess.run(release, cwd=root).returncode != 0:
-        raise StepFailed("scripts/release.py failed")
+def regenerate_feedback(root: Path, student: str, assignment: str) -> None:
+    """The feedback page again, here, from the gradebook: it then shows the instructor's manual points and comments."""
+    from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
+
+    from grading.apps import AppFailed, run_app
+    from grading.feedback import polish_page
+
+    try:
+        run_app(GenerateFeedbackApp, [assignment, "--student", student, "--force", f"--CourseDirectory.root={root}",
+                                      "--log-level=ERROR"], cwd=root)
+    except AppFailed as error:
+        raise StepFailed(f"the feedback of {student}'s {assignment} with your hand grading failed: {error}") from None
+    for page in (root / "feedback" / student / assignment).glob("*.html"):
+        notebook = root / "autograded" / student / assignment / f"{page.stem}.ipynb"
+        if notebook.is_file():
+            page.write_text(polish_page(page.read_text(), json.loads(notebook.read_text())))
+
+
+def export(root: Path, names: list[str], students: list[str], changed: bool) -> Path:
+    """grades.csv, unless nothing changed since it was written; every submission handed in must be in it."""
+    grades = root / "grades.csv"
+    database = root / "gradebook.db"
+    current = (not changed and grades.is_file() and not os.environ.get(gradebook.URL_VARIABLE)
+               and database.is_file() and grades.stat().st_mtime >= database.stat().st_mtime)
+    if current:
+        print("export: nothing changed since grades.csv was written, skipped", flush=True)
+    else:
+        nbgrader(root, "export", f"--to={grades}")
+    with open(grades, newline="") as f:
+        rows = {(row["student_id"], row["assignment"]) for row in csv.DictReader(f)}
+    missing = [f"{name} of {student}" for student in students for name in names
+               if any((root / "submitted" / student / name).glob("*.ipynb")) and (student, name) not in rows]
+    if missing:
+        raise StepFailed(f"grades.csv has no grade for {', '.join(missing[:5])}: the export is incomplete")
+    return grades
+
+
+def grade(root: Path, names: list[str], collect_zips: bool, failures: list, notes: list, *, lms: str | None = None,
+          sandboxed: bool = True, workers: int = 1, scheduler: str | None = None, force: bool = False) -> Path:
+    """Run the steps; return the path of grades.csv. Jobs that failed on every try go into `failures`;
+    what the instructor should look at (renamed notebooks, hand grading to check again) into `notes`."""
+    db_url = gradebook.gradebook_url(root)
+    released = release(root, names, db_url)
     if collect_zips:
-        for name in names:
-            if (root / "downloaded" / name / "archive").is_dir():
-                nbgrader(root, "zip_collect", name, "--force")
+        collect_downloads(root, names, lms)
     students = students_of(root)
     if not students:
         raise StepFailed(f"no submissions: put them in {root / 'submitted'}/<student>/<assignment>/")
-    db_url = gradebook.gradebook_url(root)
     gradebook.add_students(db_url, students)
     ledger = gradebook.Ledger(root)
-    jobs, skipped = jobs_to_run(root, names, students, ledger, force, sandboxed)
+    jobs, skipped, unbacked = jobs_to_run(root, names, students, ledger, force, sandboxed, db_url, notes)
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} local worker(s)"
-    print(f"grading {len(jobs)} submission(s) on {where}; {skipped} already graded", flush=True)
+    print(f"grading {len(jobs)} submission(s) on {where}; {skipped} already graded"
+          + (f"; {unbacked} the ledger called graded but the gradebook or autograded/ did not have, graded again"
+             if unbacked else ""), flush=True)
     start = time.perf_counter()
+    hand_graded = []
 
     def recorded(result):
-        if result.error is None:
-            gradebook.record(root, db_url, result.value, ledger)
-        else:
+        if result.error is not None:
             failures.append(result)
+            return
+        outcome = gradebook.record(root, db_url, result.value, ledger)
+        if outcome.hand_graded:
+            hand_graded.append((result.value.student, result.value.assignment))
+        for cell in outcome.to_look_at:
+            notes.append({"student": result.value.student, "assignment": result.value.assignment,
+                          "problem": "hand grading to check",
+                          "detail": f"{cell} changed since you graded it by hand: its grade is kept and marked "
+                                    "as needing a manual grade"})
 
     results = run_jobs(autograde, jobs, workers=workers, scheduler=scheduler, description="grading",
                        on_result=recorded)
+    for student, assignment in hand_graded:
+        regenerate_feedback(root, student, assignment)
     seconds = time.perf_counter() - start
     graded = sum(r.error is None for r in results)
     print(f"graded {graded}, failed {len(results) - graded}, skipped {skipped} (graded before) "
-          f"in {seconds:.1f} s" + (f", {seconds / len(results):.1f} s per job" if results else ""), flush=True)
-    grades = root / "grades.csv"
-    nbgrader(root, "export", f"--to={grades}")
-    return grades
+          f"in {seconds:.1f} s" + (f", {seconds / len(results):.1f} s per job" if results else "")
+          + (f"; kept the hand grading of {len(hand_graded)}" if hand_graded else ""), flush=True)
+    return export(root, names, students, changed=bool(results) or released)
+
+
+def reset(root: Path) -> int:
+    """Start grading afresh: the gradebook, the ledger and grades.csv go to backups/<time>/; what can be
+    rebuilt (autograded/, feedback/, report/) is removed; submitted/ and downloaded/ are not touched."""
+    if os.environ.get(gradebook.URL_VARIABLE):
+        print(f"--reset resets the SQLite gradebook; with {gradebook.URL_VARIABLE} set, back up and recreate that "
+              "database yourself (pg_dump, then dropdb and createdb), then delete graded_jobs.json", file=sys.stderr)
+        return 1
+    backup = root / "backups" / time.strftime("%Y%m%d-%H%M%S")
+    kept = []
+    for name in ("gradebook.db", gradebook.LEDGER, "grades.csv", RELEASE_STAMP):
+        if (root / name).is_file():
+            backup.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, backup / name)
+            (root / name).unlink()
+            kept.append(name)
+    for folder in ("autograded", "feedback", "report"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+    print(f"reset: {', '.join(kept) or 'nothing'} copied to {backup.relative_to(root)} and cleared; autograded/, "
+          "feedback/ and report/ removed; submitted/ and downloaded/ untouched")
+    return 0
 
 
 def main(argv=None) -> int:
     parser = assignment_parser(__doc__.splitlines()[0])
     parser.add_argument("--zip", action="store_true", help="collect downloaded/<assignment>/archive/*.zip first")
+    parser.add_argument("--lms", choices=sorted(collect.LMS_PATTERNS),
+                        help="the layout of the LMS's download for --zip (implies --zip)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run student code outside the bubblewrap sandbox, with your rights (trusted code only)")
     parser.add_argument("--workers", type=int, default=1, help="jobs at a time on this machine (default 1)")
     parser.add_argument("--scheduler", help="the address of an existing Dask scheduler, e.g. tcp://host:8786")
-    parser.add_argument("--force", action="store_true", help="grade again the submissions graded before")
+    parser.add_argument("--force", action="store_true",
+                        help="grade again the submissions graded before (manual grades and comments are kept)")
+    parser.add_argument("--reset", action="store_true",
+                        help="copy the gradebook and the ledger to backups/ and start grading afresh (grades nothing)")
     parser.add_argument("--no-report", action="store_true", help="skip the cohort report (report/index.html)")
     args = parser.parse_args(argv)
+    if args.reset:
+        return reset(REPO)
     names = chosen_assignments(parser, args)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
@@ -160,10 +329,10 @@ def main(argv=None) -> int:
     sqlite = not os.environ.get(gradebook.URL_VARIABLE)
     if sqlite and database.exists():
         shutil.copy2(database, backup)
-    failures = []
+    failures, notes = [], []
     try:
-        grades = grade(REPO, names, args.zip, failures, sandboxed=not args.no_sandbox, workers=args.workers,
-                       scheduler=args.scheduler, force=args.force)
+        grades = grade(REPO, names, args.zip or args.lms is not None, failures, notes, lms=args.lms,
+                       sandboxed=not args.no_sandbox, workers=args.workers, scheduler=args.scheduler, force=args.force)
     except StepFailed as error:
         if sqlite and backup.exists():
             shutil.copy2(backup, database)
@@ -175,10 +344,14 @@ def main(argv=None) -> int:
               "the rest", file=sys.stderr)
         return 130
     print(f"done: feedback in {REPO / 'feedback'}, grades in {grades}")
+    if notes:
+        print("to look at (grades recorded):")
+        for note in notes:
+            print(f"  {note['student']}: {note['assignment']}: {note['problem']}: {note['detail']}")
     review = tampering.submissions_to_review(REPO / "autograded", names)
     if review:
-        print("submissions for review: their code changes the course's test helpers or runs code that cannot be read "
-              "(grades unchanged; see grading/tampering.py):")
+        print("submissions for review (grades unchanged; grading/tampering.py): 'tampers' is code that changes what "
+              "the grading relies on, 'unreadable' is code whose target cannot be read:")
         for (student, notebook), found in review.items():
             print(f"  {student}: {notebook}: {'; '.join(found)}")
     if not args.no_report:
@@ -187,7 +360,7 @@ def main(argv=None) -> int:
         page = write_report(REPO, gradebook.gradebook_url(REPO), REPO / "report", workers=args.workers,
                             scheduler=args.scheduler, sandbox=not args.no_sandbox, assignments=names,
                             failures=[{"student": f.item.student, "assignment": f.item.assignment, "error": f.error}
-                                      for f in failures])
+                                      for f in failures], notes=notes)
         print(f"cohort report: {page}")
     if failures:
         print("some submissions could not be graded (they score 0):",

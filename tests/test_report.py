@@ -166,6 +166,8 @@ def test_the_share_passed_per_test_matches_the_gradebook_worst_first(graded):
     assert rates == sorted(rates), "the most failed tests come first"
     td_targets = next(r for r in rows if r["test"] == "test_td_targets")
     assert (td_targets["passed"], td_targets["graded"]) == ("1", "3"), "only the full solution passes it"
+    assert (td_targets["attempted"], td_targets["untouched"]) == ("2", "1"), "the blank notebook did not try"
+    assert float(td_targets["pass_rate"]) == 0.5, "the share counts those who tried: one of two"
 
 
 def test_failure_messages_are_counted_and_name_the_mistake(graded):
@@ -191,6 +193,10 @@ def test_submissions_to_look_at(graded):
 def test_the_leaderboard_ranks_the_agents_and_reports_the_broken_one(graded):
     rows = read_csv(graded["out"] / "leaderboard.csv")
     ranked = [r["agent"] for r in rows if r["rank"]]
+    by_rank = sorted((r for r in rows if r["rank"]), key=lambda r: int(r["rank"]))
+    assert [int(r["rank"]) for r in by_rank] == list(range(1, len(by_rank) + 1))
+    means = [float(r["mean"]) for r in by_rank]
+    assert means == sorted(means, reverse=True), f"the ranks do not follow the means: {means}"
     assert set(ranked[:2]) == {"copycat", "pretrained agent"}, ranked
     assert ranked[2:] == ["weaker", "random agent"], ranked
     by_name = {r["agent"]: r for r in rows}
