@@ -35,6 +35,16 @@ c.CourseDirectory.release_directory = "notebooks"
 # The gradebook: SQLite in this folder (one instructor, one machine), or PostgreSQL for shared and
 # multi-machine setups, e.g. DQN_GRADEBOOK_URL=postgresql+psycopg://grader@db-host:5432/dqn (grading/gradebook.py).
 c.CourseDirectory.db_url = os.environ.get("DQN_GRADEBOOK_URL") or "sqlite:///" + os.path.join(_root, "gradebook.db")
+# nbgrader's exchange (release, fetch, submit, collect): on a hub, the shared folder its set-up names
+# (DQN_EXCHANGE_ROOT); on one machine without a hub, a folder of the course, so that Formgrader's
+# Manage Assignments works without warning of a missing exchange.
+_exchange = os.environ.get("DQN_EXCHANGE_ROOT") or os.path.join(_root, "exchange")
+c.Exchange.root = _exchange
+if not os.environ.get("DQN_EXCHANGE_ROOT"):
+    try:
+        os.makedirs(_exchange, exist_ok=True)
+    except OSError:  # a read-only copy of the course: Formgrader says what is missing
+        pass
 # Videos and figures a notebook writes while it runs stay out of releases and submissions.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "videos", "*.mp4"]
 
@@ -66,6 +76,7 @@ class ExecuteUntilTheKernelDies(Execute):
     def preprocess_cell(self, cell, resources, index):
         from grading import receipts
 
+        self._running = cell  # the cell to blame should the kernel die now
         if not receipts.is_test_cell(cell):
             return super().preprocess_cell(cell, resources, index)
         source, receipt = cell.source, receipts.new_receipt()
@@ -82,8 +93,9 @@ class ExecuteUntilTheKernelDies(Execute):
             return super().preprocess(nb, resources, km=km)
         except DeadKernelError as error:
             self.log.warning("the kernel died: the cells from there on score 0 (%s)", error)
+            dying = getattr(self, "_running", None)
             for cell in nb.cells:
-                if cell.cell_type == "code" and cell.get("execution_count") is None:
+                if cell.cell_type == "code" and (cell.get("execution_count") is None or cell is dying):
                     cell.outputs.append(new_output(
                         "error", ename="DeadKernelError", evalue="the kernel died before this cell finished",
                         traceback=["DeadKernelError: the kernel died (for example os._exit or a crash) "

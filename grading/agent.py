@@ -155,8 +155,16 @@ def main(argv=None) -> int:
     except AgentError as error:
         print(json.dumps({"error": str(error)}))
         return 1
-    print(json.dumps({"returns": returns}))
+    print(json.dumps({"returns": returns, "init": _init_process()}))
     return 0
+
+
+def _init_process() -> str:
+    """The name of process 1 as this player sees it: ``bwrap`` inside the sandbox's own PID namespace."""
+    try:
+        return Path("/proc/1/comm").read_text().strip()
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

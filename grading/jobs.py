@@ -15,6 +15,7 @@ and a Ctrl-C loses only the jobs still running.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -86,14 +87,18 @@ def run_jobs(function: Callable, items: Iterable, *, workers: int = 1, scheduler
     if scheduler is None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     cluster = None
+    settings = contextlib.ExitStack()
     if scheduler is None:
-        with dask.config.set(dask_settings()):  # each nanny hands them to its worker, and to any replacement
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-    client = Client(cluster or scheduler, timeout="60s")
+        # For the cluster's whole life: a nanny keeps a shallow copy of Dask's settings and hands it to each
+        # worker it starts, replacements included; restoring them earlier would reach into that copy.
+        settings.enter_context(dask.config.set(dask_settings()))
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=logging.ERROR)
+    client = None
     results: list[JobResult | None] = [None] * len(items)
     futures = {}
     try:
+        client = Client(cluster or scheduler, timeout="60s")
         for index, item in enumerate(items):
             futures[client.submit(_timed, function, item, retries=retries, pure=False,
                                   key=f"{description.replace(' ', '-')}-{index}-{time.time_ns()}")] = index
@@ -112,7 +117,9 @@ def run_jobs(function: Callable, items: Iterable, *, workers: int = 1, scheduler
     finally:
         for future in futures:
             future.cancel()
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
+        settings.close()
     return results

@@ -114,6 +114,8 @@ def test_a_written_answer_graded_in_formgrader_counts_and_shows_in_the_feedback(
         formgrader.get_by_role("link", name="Manual Grading").first.click()  # the breadcrumb, then the sidebar
         formgrader.get_by_role("link", name="Manage Assignments").click()
         row = formgrader.locator("tr", has=formgrader.get_by_role("link", name=ASSIGNMENT, exact=True))
+        row.wait_for()
+        assert formgrader.locator("#warning-exchange").count() == 0, "Formgrader warns about the exchange"
         row.locator(".generate-feedback a").click()
         formgrader.get_by_text(f"Successfully generated feedback of '{ASSIGNMENT}'").wait_for(timeout=180_000)
     after, manual, _ = gradebook_total(course, "alice")

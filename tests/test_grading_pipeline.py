@@ -288,3 +288,19 @@ def test_feedback_tracebacks_stop_at_the_students_code_and_the_message(graded):
     assert "the floor epsilon_min is ignored" in text, text[:2000]
     for instructor_path in (str(REPO), "site-packages", "utils/checks.py", str(graded["root"])):
         assert instructor_path not in text, f"the feedback names {instructor_path}"
+
+
+def test_a_dead_kernel_keeps_the_marks_of_the_tests_before_it_and_fails_those_after(graded):
+    """Broken 03 calls os._exit in the compute_double_dqn_targets cell: the tests before it ran."""
+    notebook = read(graded["root"] / "autograded" / "broken" / "03_targets" / "03_targets.ipynb")
+    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in notebook["cells"]]
+    died_at = ids.index("compute_double_dqn_targets")
+    got = scores(graded["root"], "03_targets", "broken")
+    before = [g for g in ids[:died_at] if g and g.startswith("test_")]
+    after = [g for g in ids[died_at:] if g and g.startswith("test_")]
+    assert before and after
+    assert all(got[g][0] == got[g][1] for g in before), {g: got[g] for g in before}
+    assert all(got[g][0] == 0 for g in after), {g: got[g] for g in after}
+    for cell in notebook["cells"][died_at:]:
+        if cell["cell_type"] == "code":
+            assert any(o.get("ename") == "DeadKernelError" for o in cell.get("outputs", [])), cell["metadata"]

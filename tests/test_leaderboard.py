@@ -48,6 +48,9 @@ def test_agents_are_played_in_the_sandbox_and_a_pickle_is_never_loaded(tmp_path)
     random = evaluate_agent(AgentEntry("random", "random", None, episodes=3))
     assert len(pretrained["returns"]) == len(random["returns"]) == 3
     assert np.mean(pretrained["returns"]) > 200 > np.mean(random["returns"])
+    assert pretrained["init"] == random["init"] == "bwrap", "the player did not run in bubblewrap's PID namespace"
+    unsandboxed = evaluate_agent(AgentEntry("random", "random", None, episodes=1, sandbox=False))
+    assert unsandboxed["init"] != "bwrap", "the test must tell the sandbox from the host"
     evil = tmp_path / "my_agent"
     save_weights(evil, pretrained_weights())
     np.save(evil / "kernel_0.npy", np.array([{"payload": "os.system"}], dtype=object), allow_pickle=True)

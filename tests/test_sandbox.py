@@ -44,6 +44,26 @@ report("read the solution")
 (COURSE / "stolen_solution.ipynb").write_text(solution)
 report("wrote the solution to the course root")
 """,
+    # The kernel imports utils/ from the instructor's real course folder (the editable install): the folder
+    # above it must stay out of reach, whatever the throw-away copy's path is.
+    "read_real_course": """
+import utils
+REAL = Path(utils.__file__).resolve().parent.parent
+for target in [REAL / "solutions" / "01_environment" / "01_environment.ipynb", REAL / "nbgrader_config.py",
+               REAL / "tests" / "cheats.py", REAL / ".git" / "HEAD"]:
+    try:
+        target.read_bytes()
+        report(f"read {target}")
+    except OSError as error:
+        print(f"could not read {target.name}: {type(error).__name__}")
+for target in [REAL / "written_by_attacker.txt", REAL / "utils" / "checks.py"]:
+    try:
+        target.write_text("pwned")
+        report(f"wrote {target}")
+    except OSError as error:
+        print(f"could not write {target.name}: {type(error).__name__}")
+print("utils is readable:", (REAL / "utils" / "checks.py").is_file())
+""",
     "write_outside": """
 for target in [COURSE / "written_by_attacker.txt", COURSE / "utils" / "checks.py", Path("../../../escaped.txt"),
                Path(sys.prefix) / "escaped.txt", Path("/root/escaped.txt")]:
@@ -270,6 +290,10 @@ def test_each_attack_fails_the_way_the_sandbox_says(cohort):
     assert "attack failed: MemoryError" in out["allocate_20_gb"], out["allocate_20_gb"]
     assert re.search(r"attack failed: OSError: \[Errno 27\] File too large", out["write_5_gb"]), out["write_5_gb"]
     assert "CellTimeoutError" in out["sleep_forever"], out["sleep_forever"]
+    real = out["read_real_course"]
+    for name in ("01_environment.ipynb", "nbgrader_config.py", "cheats.py", "HEAD"):
+        assert f"could not read {name}: FileNotFoundError" in real, real
+    assert "could not write checks.py" in real and "utils is readable: True" in real, real
 
 
 def test_nothing_of_the_course_changed(cohort):
@@ -280,6 +304,7 @@ def test_nothing_of_the_course_changed(cohort):
     for leaked in ("stolen_solution.ipynb", "written_by_attacker.txt", "escaped.txt"):
         assert not (root / leaked).exists(), leaked
     assert not (Path(sys.prefix) / "escaped.txt").exists()
+    assert not (Path(__file__).resolve().parent.parent / "written_by_attacker.txt").exists(), "the real course"
     assert not list(root.glob("autograded/*/*/big.bin")) and not list(root.glob("autograded/*/*/scratch_is*"))
 
 
