@@ -57,6 +57,20 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def wait_until_up(url: str, server: subprocess.Popen, log, what: str, seconds: float) -> None:
+    """Wait until `url` answers; raise with the end of the server's `log` (an open file) if it dies or times out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError as error:
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError(f"{what} did not start:\n{Path(log.name).read_text()[-4000:]}") from error
+            time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def jupyter_lab(root: Path, scratch: Path, **environment: str):
     """JupyterLab serving `root` until the block ends: ``{"base": url, "token": ..., "root": root}``.
@@ -80,16 +94,7 @@ def jupyter_lab(root: Path, scratch: Path, **environment: str):
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError as error:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    raise RuntimeError(f"jupyter lab did not start:\n{log_path.read_text()[-3000:]}") from error
-                time.sleep(0.5)
+        wait_until_up(f"{base}/api/status?token={token}", server, log, "jupyter lab", seconds=90)
         yield {"base": base, "token": token, "root": root}
     finally:  # always shut the server down (and its kernels), also when a test failed
         stop(server)
@@ -129,3 +134,49 @@ def chromium_page(screenshot: str | None = None):
     """One page in its own headless Chromium."""
     with chromium() as browser, new_page(browser, screenshot) as page:
         yield page
+
+
+def type_code(page, code: str):
+    """Type `code` over the focused cell editor's text, key by key as a student does. On Enter JupyterLab
+    indents the new line by itself: Shift+Home selects that indent, and the line's own replaces it.
+    (Brackets and quotes are typed as they are: the lab leaves autoClosingBrackets off, browser.SETTINGS.)"""
+    page.keyboard.press("ControlOrMeta+A")
+    for number, line in enumerate(code.split("\n")):
+        if number:
+            page.keyboard.press("Enter")
+            page.keyboard.press("Shift+Home")
+        page.keyboard.type(line)
+
+
+KERNEL_IDLE = ("() => [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')]"
+               ".some(e => e.dataset.status === 'idle')")
+
+
+def open_notebook_in(page, lab_url: str, path: str, query: str = "") -> None:
+    """Open a notebook in a new, empty workspace of the JupyterLab at `lab_url` (no tabs of earlier visits),
+    and wait until its kernel is idle. `query`: what the URL needs besides (say ``token=...``)."""
+    workspace = f"w{secrets.token_hex(4)}"
+    page.goto(f"{lab_url}/workspaces/{workspace}/tree/{path}?{query + '&' if query else ''}reset")
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for()
+    select_kernel = page.locator(".jp-Dialog", has_text="Select Kernel")
+    try:  # the default kernel starts by itself; answer the dialog should it ask anyway
+        select_kernel.wait_for(timeout=3000)
+        select_kernel.get_by_role("button", name="Select").click()
+    except Exception:  # noqa: BLE001 - no dialog: nothing to answer
+        pass
+    page.wait_for_function(KERNEL_IDLE)
+
+
+#: What a student types into the run_episode cell of notebook 01: a correct answer of their own (a for loop,
+#: not the solution's while loop), with indented blocks and brackets for JupyterLab's editor to get in the way of.
+TYPED_RUN_EPISODE = '''def run_episode(env, policy, seed=None, max_steps=1000):
+    """Run one episode; return (total_reward, num_steps)."""
+    observation, info = env.reset(seed=seed)
+    total_reward, num_steps = 0.0, 0
+    for _ in range(max_steps):
+        observation, reward, terminated, truncated, info = env.step(policy(observation))
+        total_reward += float(reward)
+        num_steps += 1
+        if terminated or truncated:
+            break
+    return total_reward, num_steps'''

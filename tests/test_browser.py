@@ -12,20 +12,24 @@ The test is skipped only when no Chromium is installed (.ci/run installs one).
 
 import json
 import re
-import secrets
 import time
 from pathlib import Path
 
 import pytest
-from browser import ARTIFACTS, CHROMIUM, NO_CHROMIUM, chromium, jupyter_lab
+from browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    NO_CHROMIUM,
+    TYPED_RUN_EPISODE,
+    chromium,
+    jupyter_lab,
+    open_notebook_in,
+    type_code,
+)
 from release import copy_course
 from solution_code import finished_notebook
 
 pytestmark = pytest.mark.notebooks
-
-
-KERNEL_IDLE = ("() => [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')]"
-               ".some(e => e.dataset.status === 'idle')")
 
 
 ALL_RUN = r"""() => {
@@ -66,16 +70,7 @@ def page(browser, request):
 
 def open_notebook(page, lab, path: str):
     """Open a notebook in a new, empty JupyterLab workspace (no tabs of earlier tests)."""
-    workspace = f"w{secrets.token_hex(4)}"
-    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{path}?token={lab['token']}&reset")
-    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
-    select_kernel = page.locator(".jp-Dialog", has_text="Select Kernel")
-    try:  # the default kernel starts by itself; answer the dialog should it ask anyway
-        select_kernel.wait_for(timeout=3000)
-        select_kernel.get_by_role("button", name="Select").click()
-    except Exception:  # noqa: BLE001 - no dialog: nothing to answer
-        pass
-    page.wait_for_function(KERNEL_IDLE)
+    open_notebook_in(page, f"{lab['base']}/lab", path, f"token={lab['token']}")
 
 
 def run_all(page):
@@ -133,21 +128,6 @@ def test_a_finished_student_runs_notebook_05(page, lab):
     assert all(re.search(r"\[\d+\]", p) for p in prompts if p.strip()), "some cells did not run: " + str(prompts)
 
 
-#: What the student types into the run_episode cell: a correct answer of their own (a for loop, not the
-#: solution's while loop), with indented blocks and brackets for JupyterLab's editor to get in the way of.
-TYPED_RUN_EPISODE = '''def run_episode(env, policy, seed=None, max_steps=1000):
-    """Run one episode; return (total_reward, num_steps)."""
-    observation, info = env.reset(seed=seed)
-    total_reward, num_steps = 0.0, 0
-    for _ in range(max_steps):
-        observation, reward, terminated, truncated, info = env.step(policy(observation))
-        total_reward += float(reward)
-        num_steps += 1
-        if terminated or truncated:
-            break
-    return total_reward, num_steps'''
-
-
 def cell_source(notebook: dict, grade_id: str) -> str:
     (cell,) = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
     return "".join(cell["source"])
@@ -166,18 +146,6 @@ def student_notebook(root: Path, assignment: str, unfinished: str) -> Path:
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(notebook, indent=1) + "\n")
     return path
-
-
-def type_code(page, code: str):
-    """Type `code` over the focused cell editor's text, key by key as a student does. On Enter JupyterLab
-    indents the new line by itself: Shift+Home selects that indent, and the line's own replaces it.
-    (Brackets and quotes are typed as they are: the lab leaves autoClosingBrackets off, browser.SETTINGS.)"""
-    page.keyboard.press("ControlOrMeta+A")
-    for number, line in enumerate(code.split("\n")):
-        if number:
-            page.keyboard.press("Enter")
-            page.keyboard.press("Shift+Home")
-        page.keyboard.type(line)
 
 
 def saved_source(path: Path, grade_id: str, expected: str, timeout: float = 30) -> str:

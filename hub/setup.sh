@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Prepare a Debian/Ubuntu machine for a class on JupyterHub, as root, then start the hub.
+#
+#   sudo hub/setup.sh --roster roster.csv                      # install, make the accounts, start the hub
+#   sudo hub/setup.sh --roster roster.csv --no-start           # the same, without starting it (hub/start.sh does)
+#
+# roster.csv: a header line "username,password,role", then one account a line; role is "student" or
+# "instructor" (exactly one). Options: --prefix DIR (default /opt/dqn-course), --ip IP (0.0.0.0),
+# --port PORT (8000), --mem-limit SIZE (8G: address space per process of a student's server).
+#
+# What it does, each step safe to run again:
+#   1. Debian packages it needs (Debian's python3.11 and its venv, npm, bubblewrap);
+#   2. the course into one shared environment, PREFIX/venv, from PREFIX/course: a copy of this repository
+#      WITHOUT solutions/ and tests/, root's and read-only for everyone else (utils and data/ work for any
+#      user, from any folder); the hub's proxy (configurable-http-proxy, from npm) in PREFIX/proxy;
+#   3. students see no Formgrader: its server and lab extensions are off in each student's own settings
+#      (~/.jupyter), on for the instructor (a student who turns them on gets a Formgrader of nothing: the
+#      course folder and the gradebook are the instructor's, unreadable to students);
+#   4. nbgrader's exchange, PREFIX/exchange, writable by all (sticky, like /tmp); nbgrader's own inbound
+#      folders let a student write a submission but not list others';
+#   5. the accounts of the roster: private homes (0700), in the group dqn-course (who may log in);
+#      the instructor's course folder ~INSTRUCTOR/dqn-lunar-lander: the whole repository (solutions/,
+#      the gradebook to come), readable by the instructor only;
+#   6. the hub's state in PREFIX/hub (its database and cookie secret, root's only), and PREFIX/hub/start.sh.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")/.." && pwd)"   # this repository
+PREFIX=/opt/dqn-course
+ROSTER=""
+IP=0.0.0.0
+PORT=8000
+MEM_LIMIT=8G
+START=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --roster) ROSTER="$2"; shift 2 ;;
+        --prefix) PREFIX="$2"; shift 2 ;;
+        --ip) IP="$2"; shift 2 ;;
+        --port) PORT="$2"; shift 2 ;;
+        --mem-limit) MEM_LIMIT="$2"; shift 2 ;;
+        --no-start) START=0; shift ;;
+        *) echo "setup.sh: unknown option $1 (see the top of hub/setup.sh)" >&2; exit 2 ;;
+    esac
+done
+[ "$(id -u)" = 0 ] || { echo "setup.sh: run it as root (it makes accounts and installs packages)" >&2; exit 1; }
+[ -f "$ROSTER" ] || { echo "setup.sh: give the class with --roster FILE.csv (username,password,role)" >&2; exit 1; }
+head -n 1 "$ROSTER" | grep -q '^username,password,role' \
+    || { echo "setup.sh: $ROSTER must start with the header username,password,role" >&2; exit 1; }
+INSTRUCTOR="$(awk -F, 'NR > 1 && $3 == "instructor" {print $1}' "$ROSTER")"
+[ "$(printf '%s\n' "$INSTRUCTOR" | grep -c .)" = 1 ] \
+    || { echo "setup.sh: the roster must name exactly one instructor (role instructor)" >&2; exit 1; }
+if awk -F, 'NR > 1 && $1 !~ /^[a-z_][a-z0-9_-]*$/ {bad = 1} END {exit !bad}' "$ROSTER"; then
+    echo "setup.sh: user names must be lower-case Linux names (a-z, 0-9, _ and -)" >&2; exit 1
+fi
+
+step() { echo "== $*"; }
+
+step "Debian packages"
+# Debian's own Python 3.11: every user can run it (a Python in root's home could not start a student's server).
+PYTHON=/usr/bin/python3.11
+missing=()
+[ -x "$PYTHON" ] || missing+=(python3.11)
+dpkg -s python3.11-venv >/dev/null 2>&1 || missing+=(python3.11-venv)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+step "the course in one shared environment: $PREFIX"
+umask 022
+mkdir -p "$PREFIX"
+chmod 755 "$PREFIX"
+rm -rf "$PREFIX/course.new"
+mkdir -p "$PREFIX/course.new"
+# What students may see: the package, the data, the release. Never solutions/ or tests/.
+for part in pyproject.toml requirements.txt README.md utils grading data notebooks; do
+    cp -a "$HERE/$part" "$PREFIX/course.new/"
+done
+rm -rf "$PREFIX/course"
+mv "$PREFIX/course.new" "$PREFIX/course"
+chown -R root:root "$PREFIX/course"
+chmod -R u=rwX,go=rX "$PREFIX/course"
+if [ ! -x "$PREFIX/venv/bin/python" ]; then
+    "$PYTHON" -m venv "$PREFIX/venv"
+fi
+"$PREFIX/venv/bin/python" -m pip install --disable-pip-version-check -q -r "$PREFIX/course/requirements.txt" \
+    -e "$PREFIX/course" "jupyterhub==6.1.1"
+chmod -R go=rX "$PREFIX/venv"
+
+step "the hub's proxy"
+if [ ! -x "$PREFIX/proxy/node_modules/.bin/configurable-http-proxy" ]; then
+    mkdir -p "$PREFIX/proxy"
+    npm install --silent --no-fund --no-audit --prefix "$PREFIX/proxy" configurable-http-proxy@5.3.0
+fi
+
+step "nbgrader: the exchange and the course id"
+mkdir -p "$PREFIX/exchange"
+chmod 1777 "$PREFIX/exchange"
+mkdir -p "$PREFIX/venv/etc/jupyter"
+# JupyterLab for a class: no "news" prompt, no update checks.
+mkdir -p "$PREFIX/venv/share/jupyter/lab/settings"
+cat > "$PREFIX/venv/share/jupyter/lab/settings/overrides.json" <<EOF
+{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
+EOF
+cat > "$PREFIX/venv/etc/jupyter/nbgrader_config.py" <<EOF
+# Every user of the shared environment (hub/setup.sh): the class's course and exchange.
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "dqn-lunar-lander"
+c.Exchange.root = "$PREFIX/exchange"
+EOF
+
+step "the accounts of $ROSTER"
+getent group dqn-course >/dev/null || groupadd dqn-course
+tail -n +2 "$ROSTER" | while IFS=, read -r name password role; do
+    role="${role%$'\r'}"
+    [ -n "$name" ] || continue
+    id "$name" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$name"
+    usermod -a -G dqn-course "$name"
+    echo "$name:$password" | chpasswd
+    home="$(getent passwd "$name" | cut -d: -f6)"
+    chmod 700 "$home"
+    if [ "$role" = student ]; then  # no Formgrader, no "create assignment" toolbar: the instructor's tools
+        mkdir -p "$home/.jupyter/labconfig"
+        echo '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": false}}}' \
+            > "$home/.jupyter/jupyter_server_config.json"
+        echo '{"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, "@jupyter/nbgrader:create-assignment": true}}' \
+            > "$home/.jupyter/labconfig/page_config.json"
+        chown -R "$name:$name" "$home/.jupyter"
+    fi
+done
+
+step "the instructor's course folder"
+HOME_DIR="$(getent passwd "$INSTRUCTOR" | cut -d: -f6)"
+COURSE="$HOME_DIR/dqn-lunar-lander"
+if [ ! -d "$COURSE" ]; then
+    mkdir -p "$COURSE"
+    (cd "$HERE" && tar --exclude=.git --exclude=.venv --exclude=submitted --exclude=autograded \
+        --exclude=feedback --exclude=downloaded --exclude='gradebook.db*' --exclude=graded_jobs.json \
+        --exclude=exchange --exclude=report --exclude=backups --exclude=artifacts --exclude=__pycache__ -cf - .) \
+        | tar -C "$COURSE" -xf -
+fi
+mkdir -p "$HOME_DIR/.jupyter"
+cat > "$HOME_DIR/.jupyter/nbgrader_config.py" <<EOF
+# The instructor's nbgrader (hub/setup.sh): the course folder, wherever a command runs from.
+c = get_config()  # noqa: F821
+c.CourseDirectory.root = "$COURSE"
+EOF
+chown -R "$INSTRUCTOR:$INSTRUCTOR" "$COURSE" "$HOME_DIR/.jupyter"
+chmod 700 "$COURSE"
+
+step "the hub's state: $PREFIX/hub"
+mkdir -p "$PREFIX/hub"
+chmod 700 "$PREFIX/hub"
+cp "$HERE/hub/jupyterhub_config.py" "$PREFIX/hub/jupyterhub_config.py"
+cat > "$PREFIX/hub/hub.env" <<EOF
+DQN_HUB_PREFIX=$PREFIX
+DQN_HUB_IP=$IP
+DQN_HUB_PORT=$PORT
+DQN_HUB_INSTRUCTOR=$INSTRUCTOR
+DQN_HUB_MEM_LIMIT=$MEM_LIMIT
+DQN_HUB_INTERNAL_PORT=${DQN_HUB_INTERNAL_PORT:-8081}
+DQN_HUB_PROXY_API_PORT=${DQN_HUB_PROXY_API_PORT:-8001}
+EOF
+cat > "$PREFIX/hub/start.sh" <<EOF
+#!/usr/bin/env bash
+# Start the class's hub (made by hub/setup.sh). Stop it with Ctrl-C or SIGTERM: its servers stop with it.
+set -euo pipefail
+cd "$PREFIX/hub"
+set -a; . "$PREFIX/hub/hub.env"; set +a
+exec "$PREFIX/venv/bin/jupyterhub" -f "$PREFIX/hub/jupyterhub_config.py"
+EOF
+chmod 700 "$PREFIX/hub/start.sh"
+
+echo "ready: the hub's state is in $PREFIX/hub; the instructor's course is $COURSE"
+if [ "$START" = 1 ]; then
+    step "starting the hub on $IP:$PORT"
+    exec "$PREFIX/hub/start.sh"
+fi

@@ -1,0 +1,262 @@
+"""A class on a real JupyterHub: release, fetch, validate, submit, collect, grade, feedback, in a real browser.
+
+hub/setup.sh prepares this machine as root from a roster (an instructor and two students, ann and
+bob), into a fresh prefix, and the test starts the hub it made on 127.0.0.1. Then, as a class would:
+
+1. the instructor releases 01_environment (scripts/release.py, nbgrader release_assignment);
+2. in headless Chromium, ann logs in (PAM), fetches it in the Assignments tab, types a correct
+   run_episode into its cell, runs Validate and submits; bob submits the untouched notebook;
+3. the instructor collects (nbgrader collect) and grades (scripts/grade.py, sandboxed);
+4. feedback is released; ann fetches it in the same tab and sees her score.
+
+Beside the loop: what ann's own uid cannot read (bob's home, the exchange's inbound folder, the
+instructor's course, the hub's secrets), and a notebook of hers that allocates past the memory
+limit fails alone while the hub and bob's server run on. At the end the hub and every server it
+started are stopped and the accounts it made are removed. Screenshots go to artifacts/hub/.
+It needs root (accounts, PAM), Chromium, npm and bubblewrap, and is skipped, saying which, without.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from browser import CHROMIUM, TYPED_RUN_EPISODE, chromium, free_port, open_notebook_in, type_code, wait_until_up
+
+pytestmark = pytest.mark.notebooks
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "artifacts" / "hub"
+ASSIGNMENT = "01_environment"
+INSTRUCTOR, STUDENTS = "dqnteach", {"ann": "ann-Lander-42", "bob": "bob-Lander-42"}
+def missing() -> str | None:
+    if os.geteuid() != 0:
+        return "the hub test makes Linux accounts and logs in through PAM: run it as root (CI does)"
+    if CHROMIUM is None:
+        return "no Chromium (apt-get install chromium)"
+    for tool in ("npm", "bwrap", "useradd"):
+        if shutil.which(tool) is None:
+            return f"no {tool} on this machine (hub/setup.sh installs it with apt-get on a fresh one)"
+    return None
+
+
+def as_user(hub: dict, user: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
+    """`command` in a login shell of `user`, with the hub's shared environment first on PATH."""
+    prefix = hub["prefix"]
+    env_line = f"export PATH={prefix / 'venv' / 'bin'}:$PATH DQN_EXCHANGE_ROOT={prefix / 'exchange'}; "
+    result = subprocess.run(["su", "-", user, "-c", env_line + command], capture_output=True, text=True,
+                            timeout=1800)
+    if check and result.returncode != 0:
+        raise AssertionError(f"as {user}: {command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def remove_accounts() -> None:
+    for user in [INSTRUCTOR, *STUDENTS]:
+        subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
+        subprocess.run(["userdel", "--remove", user], capture_output=True)
+    subprocess.run(["groupdel", "dqn-course"], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def hub():
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    remove_accounts()  # a run that was killed may have left them
+    prefix = Path(tempfile.mkdtemp(prefix="dqn-hub-", dir="/tmp"))
+    prefix.chmod(0o755)  # students must reach the shared environment inside it
+    roster = prefix / "roster.csv"
+    roster.write_text("username,password,role\n" + f"{INSTRUCTOR},teach-Lander-42,instructor\n"
+                      + "".join(f"{name},{password},student\n" for name, password in STUDENTS.items()))
+    port = free_port()
+    hub_process = None
+    try:
+        ports = {"DQN_HUB_INTERNAL_PORT": str(free_port()), "DQN_HUB_PROXY_API_PORT": str(free_port())}
+        setup = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--prefix",
+                                str(prefix / "opt"), "--ip", "127.0.0.1", "--port", str(port), "--mem-limit", "6G",
+                                "--no-start"], capture_output=True, text=True, timeout=2400,
+                               env={**os.environ, **ports})
+        assert setup.returncode == 0, setup.stdout[-4000:] + setup.stderr[-4000:]
+        opt = prefix / "opt"
+        log = open(prefix / "hub.log", "w")
+        hub_process = subprocess.Popen([str(opt / "hub" / "start.sh")], stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{base}/hub/api", hub_process, log, "the hub", seconds=120)
+        yield {"base": base, "prefix": opt, "process": hub_process, "log": prefix / "hub.log",
+               "course": Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "dqn-lunar-lander"}
+    finally:  # the hub, every server it started, the accounts and the prefix go, whatever happened
+        if hub_process is not None:
+            try:
+                os.killpg(hub_process.pid, signal.SIGTERM)
+                hub_process.wait(timeout=60)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(hub_process.pid, signal.SIGKILL)
+        subprocess.run(["pkill", "-KILL", "-f", str(prefix)], capture_output=True)  # the proxy, if orphaned
+        remove_accounts()
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(browser, hub, user: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    page.goto(f"{hub['base']}/hub/login")
+    page.locator("#username_input").fill(user)
+    page.locator("#password_input").fill(STUDENTS.get(user, "teach-Lander-42"))
+    page.locator("#login_submit").click()
+    page.wait_for_url(f"**/user/{user}/lab**", timeout=180_000)
+    page.locator("#jp-main-dock-panel").wait_for()
+    return context, page
+
+
+def open_assignments(page):
+    """nbgrader's Assignments tab, from its menu."""
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+    page.locator(".lm-TabBar-tab", has_text="Assignments").first.wait_for()
+
+
+def open_notebook(page, hub, user: str, path: str):
+    open_notebook_in(page, f"{hub['base']}/user/{user}/lab", path)
+
+
+def wait_for(condition, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def grades(course: Path, student: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        return {g.name: (g.score, g.max_score) for g in submission.grades if g.cell.cell_type == "code"}
+
+
+def test_the_nbgrader_loop_on_the_hub(hub):
+    course = hub["course"]
+    started = time.monotonic()
+    as_user(hub, INSTRUCTOR, f"cd {course} && python scripts/release.py {ASSIGNMENT} "
+                        f"&& nbgrader release_assignment {ASSIGNMENT} --force")
+    exchange = hub["prefix"] / "exchange" / "dqn-lunar-lander"
+    ann_home = Path(pwd.getpwnam("ann").pw_dir)
+    with chromium() as browser:
+        context, page = log_in(browser, hub, "ann")
+        open_assignments(page)
+        page.get_by_role("button", name="Fetch", exact=True).first.click()
+        page.get_by_role("button", name="Submit", exact=True).first.wait_for()
+        shot(page, "1_ann_fetched")
+        assert page.locator(".lm-Menu-itemLabel, .lm-MenuBar-itemLabel", has_text="Formgrader").count() == 0
+        notebook = ann_home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert notebook.is_file(), "the fetch put no notebook in ann's home"
+
+        open_notebook(page, hub, "ann", f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
+        cell = page.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text="def run_episode(")).first
+        cell.locator(".jp-InputArea-editor").click()
+        type_code(page, TYPED_RUN_EPISODE)
+        page.keyboard.press("ControlOrMeta+S")
+        wait_for(lambda: TYPED_RUN_EPISODE in "".join(next(
+            c["source"] for c in json.loads(notebook.read_text())["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade_id") == "run_episode")), "ann's run_episode saved")
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .validate-button").click()
+        dialog = page.locator(".jp-Dialog", has=page.locator("#validation-message"))
+        dialog.wait_for(timeout=300_000)
+        shown = dialog.inner_text()
+        shot(page, "2_ann_validated")
+        assert "run_episode is not implemented yet" not in shown and "heuristic_policy" in shown, shown
+        dialog.get_by_role("button").first.click()
+
+        open_assignments(page)
+        page.get_by_role("button", name="Submit", exact=True).first.click()
+        wait_for(lambda: any((exchange / "inbound").iterdir()) if (exchange / "inbound").is_dir() else False,
+                 "ann's submission in the exchange")
+        shot(page, "3_ann_submitted")
+        as_user(hub, "bob", f"nbgrader fetch_assignment {ASSIGNMENT} && nbgrader submit {ASSIGNMENT}")
+
+        as_user(hub, INSTRUCTOR, f"cd {course} && nbgrader collect {ASSIGNMENT} "
+                                 f"&& python scripts/grade.py {ASSIGNMENT} --no-report "
+                                 f"&& nbgrader release_feedback {ASSIGNMENT}")
+        ann, bob = grades(course, "ann"), grades(course, "bob")
+        for test in ("test_run_episode_basics", "test_run_episode_limits"):
+            assert ann[test][0] == ann[test][1] > 0 and bob[test][0] == 0, (ann, bob)
+
+        page.reload()
+        page.locator("#jp-main-dock-panel").wait_for()
+        open_assignments(page)
+        page.get_by_role("button", name="Fetch Feedback", exact=True).first.click()
+        page.get_by_text("(view feedback)").first.click()  # the file browser goes to the feedback's folder
+        (fetched,) = (ann_home / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html")
+        shot(page, "4_ann_feedback_fetched")
+        feedback = context.new_page()
+        feedback.goto(f"{hub['base']}/user/ann/files/{urllib.parse.quote(fetched.relative_to(ann_home).as_posix())}")
+        seconds = time.monotonic() - started
+        text = feedback.locator("body").inner_text()
+        shot(feedback, "5_ann_feedback")
+        total = sum(score for score, _ in ann.values())
+        assert f"(Score: {round(total, 2)} / " in text, text[:2000]
+        print(f"release_assignment to feedback in ann's hands: {seconds:.0f} s")
+        context.close()
+
+
+def test_a_student_cannot_read_what_is_not_hers(hub):
+    prefix, course = hub["prefix"], hub["course"]
+    bob_home = Path(pwd.getpwnam("bob").pw_dir)
+    for what, command in {
+        "bob's home": f"ls {bob_home}",
+        "the exchange's inbound folder": f"ls {prefix / 'exchange' / 'dqn-lunar-lander' / 'inbound'}",
+        "the instructor's solutions": f"cat {course / 'solutions' / ASSIGNMENT / (ASSIGNMENT + '.ipynb')}",
+        "the instructor's gradebook": f"cat {course / 'gradebook.db'}",
+        "the hub's secrets": f"cat {prefix / 'hub' / 'jupyterhub_cookie_secret'}",
+    }.items():
+        result = as_user(hub, "ann", command, check=False)
+        assert result.returncode != 0 and "ermission denied" in result.stderr, f"ann could read {what}: {result}"
+    assert not (prefix / "course" / "solutions").exists() and not (prefix / "course" / "tests").exists()
+    shared = as_user(hub, "ann", "cd /tmp && python -c 'import utils; print(utils.data_dir())'")
+    assert str(prefix / "course" / "data") in shared.stdout
+
+
+def test_a_notebook_past_the_memory_limit_fails_alone(hub):
+    with chromium() as browser:
+        bob_context, bob_page = log_in(browser, hub, "bob")
+        context, page = log_in(browser, hub, "ann")
+        ann = pwd.getpwnam("ann")
+        notebook = Path(ann.pw_dir) / "too_big.ipynb"
+        notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "id": "big",
+                                                   "metadata": {}, "outputs": [],
+                                                   "source": "block = bytearray(20 * 2**30)  # 20 GiB"}],
+                                        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                    "language": "python"}},
+                                        "nbformat": 4, "nbformat_minor": 5}))
+        os.chown(notebook, ann.pw_uid, ann.pw_gid)
+        open_notebook(page, hub, "ann", "too_big.ipynb")
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-editor").first.click()
+        page.keyboard.press("Shift+Enter")
+        page.get_by_text("MemoryError").first.wait_for(timeout=120_000)
+        shot(page, "6_ann_memory_limit")
+        urllib.request.urlopen(f"{hub['base']}/hub/api", timeout=10)  # the hub runs on
+        bob_page.reload()
+        bob_page.locator("#jp-main-dock-panel").wait_for()  # and so does bob's server
+        assert hub["process"].poll() is None
+        context.close()
+        bob_context.close()
