@@ -14,9 +14,10 @@
 #      WITHOUT solutions/ and tests/, root's and read-only for everyone else (utils and data/ work for any
 #      user, from any folder); the hub's proxy (configurable-http-proxy, from npm) in PREFIX/proxy;
 #   3. students see no Formgrader: its server and lab extensions are off in each student's own settings
-#      (~/.jupyter), on for the instructor (a student who turns them on gets a Formgrader of nothing: the
-#      course folder and the gradebook are the instructor's, unreadable to students);
-#   4. nbgrader's exchange, PREFIX/exchange, writable by all (sticky, like /tmp); nbgrader's own inbound
+#      (hub/student_jupyter/, copied to ~/.jupyter), on for the instructor (a student who turns them on
+#      gets a Formgrader of nothing: the course folder and the gradebook are unreadable to students);
+#   4. nbgrader's exchange, PREFIX/exchange, writable by all (sticky, like /tmp), and the course id for all
+#      (hub/nbgrader_student_config.py, hub/nbgrader_instructor_config.py); nbgrader's own inbound
 #      folders let a student write a submission but not list others';
 #   5. the accounts of the roster: private homes (0700), in the group dqn-course (who may log in);
 #      the instructor's course folder ~INSTRUCTOR/dqn-lunar-lander: the whole repository (solutions/,
@@ -104,12 +105,7 @@ mkdir -p "$PREFIX/venv/share/jupyter/lab/settings"
 cat > "$PREFIX/venv/share/jupyter/lab/settings/overrides.json" <<EOF
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 EOF
-cat > "$PREFIX/venv/etc/jupyter/nbgrader_config.py" <<EOF
-# Every user of the shared environment (hub/setup.sh): the class's course and exchange.
-c = get_config()  # noqa: F821
-c.CourseDirectory.course_id = "dqn-lunar-lander"
-c.Exchange.root = "$PREFIX/exchange"
-EOF
+cp "$HERE/hub/nbgrader_student_config.py" "$PREFIX/venv/etc/jupyter/nbgrader_config.py"
 
 step "the accounts of $ROSTER"
 getent group dqn-course >/dev/null || groupadd dqn-course
@@ -122,11 +118,8 @@ tail -n +2 "$ROSTER" | while IFS=, read -r name password role; do
     home="$(getent passwd "$name" | cut -d: -f6)"
     chmod 700 "$home"
     if [ "$role" = student ]; then  # no Formgrader, no "create assignment" toolbar: the instructor's tools
-        mkdir -p "$home/.jupyter/labconfig"
-        echo '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": false}}}' \
-            > "$home/.jupyter/jupyter_server_config.json"
-        echo '{"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, "@jupyter/nbgrader:create-assignment": true}}' \
-            > "$home/.jupyter/labconfig/page_config.json"
+        mkdir -p "$home/.jupyter"
+        cp -r "$HERE/hub/student_jupyter/." "$home/.jupyter/"
         chown -R "$name:$name" "$home/.jupyter"
     fi
 done
@@ -142,11 +135,7 @@ if [ ! -d "$COURSE" ]; then
         | tar -C "$COURSE" -xf -
 fi
 mkdir -p "$HOME_DIR/.jupyter"
-cat > "$HOME_DIR/.jupyter/nbgrader_config.py" <<EOF
-# The instructor's nbgrader (hub/setup.sh): the course folder, wherever a command runs from.
-c = get_config()  # noqa: F821
-c.CourseDirectory.root = "$COURSE"
-EOF
+cp "$HERE/hub/nbgrader_instructor_config.py" "$HOME_DIR/.jupyter/nbgrader_config.py"
 chown -R "$INSTRUCTOR:$INSTRUCTOR" "$COURSE" "$HOME_DIR/.jupyter"
 chmod 700 "$COURSE"
 
