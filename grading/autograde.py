@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .apps import AppFailed, quiet_sqlalchemy, run_app
+from .feedback import polish_pages
 
 __all__ = ["AutogradeJob", "AutogradeOutcome", "JobFailed", "autograde", "fingerprint", "read_files"]
 
@@ -145,22 +146,5 @@ def autograde(job: AutogradeJob) -> AutogradeOutcome:
         return AutogradeOutcome(
             student=job.student, assignment=job.assignment, fingerprint=job.fingerprint, timestamp=timestamp,
             notebooks=notebooks, autograded=autograded,
-            feedback=polished(read_files(root / "feedback" / job.student / job.assignment), autograded))
+            feedback=polish_pages(read_files(root / "feedback" / job.student / job.assignment), autograded))
 
-
-def polished(feedback: dict[str, bytes], autograded: dict[str, bytes]) -> dict[str, bytes]:
-    """The feedback pages with each test named and tables drawn (grading/feedback.py's polish_page)."""
-    import json
-
-    from .feedback import polish_page
-
-    out = dict(feedback)
-    for relative, content in feedback.items():
-        notebook = autograded.get(relative.removesuffix(".html") + ".ipynb")
-        if relative.endswith(".html") and notebook is not None:
-            try:
-                cells = json.loads(notebook)
-            except ValueError:
-                continue
-            out[relative] = polish_page(content.decode("utf-8"), cells).encode("utf-8")
-    return out

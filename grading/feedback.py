@@ -29,18 +29,15 @@ import re
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from .receipts import is_test_cell
+
 __all__ = ["HIDDEN_BEGIN", "HIDDEN_END", "HideHiddenTests", "OfflineMath", "hide_hidden_tests", "math_to_mathml",
-           "polish_page", "short_traceback"]
+           "polish_page", "polish_pages", "short_traceback"]
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_FRAME = re.compile(r"^\s*Cell In\s*\[(\d+)\]")
-
-
-def _is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def hide_hidden_tests(source: str) -> str:
@@ -77,11 +74,11 @@ class HideHiddenTests(Preprocessor):
 
     def preprocess(self, nb, resources):
         student_counts = {cell.get("execution_count") for cell in nb.cells
-                          if cell.cell_type == "code" and not _is_test_cell(cell)} - {None}
+                          if cell.cell_type == "code" and not is_test_cell(cell)} - {None}
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
-            if _is_test_cell(cell) and HIDDEN_BEGIN in cell.source:
+            if is_test_cell(cell) and HIDDEN_BEGIN in cell.source:
                 cell.source = hide_hidden_tests(cell.source)
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
@@ -149,3 +146,20 @@ def polish_page(page: str, notebook: dict) -> str:
 
     page = _TOC_ENTRY.sub(named, page)
     return page.replace("</head>", _PAGE_STYLE + "</head>", 1) if _PAGE_STYLE not in page else page
+
+
+def polish_pages(feedback: dict[str, bytes], autograded: dict[str, bytes]) -> dict[str, bytes]:
+    """A feedback folder's files (relative path -> bytes) with each page polished (:func:`polish_page`) by
+    the autograded notebook of the same name (from the autograded folder's files)."""
+    import json
+
+    out = dict(feedback)
+    for relative, content in feedback.items():
+        notebook = autograded.get(relative.removesuffix(".html") + ".ipynb")
+        if relative.endswith(".html") and notebook is not None:
+            try:
+                cells = json.loads(notebook)
+            except ValueError:
+                continue
+            out[relative] = polish_page(content.decode("utf-8"), cells).encode("utf-8")
+    return out

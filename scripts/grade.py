@@ -11,8 +11,8 @@
 
 Steps:
 
-1. ``python scripts/release.py``, only when solutions/ or nbgrader_config.py changed since the last
-   release (``.release_stamp.json``): regenerate notebooks/ and record the assignments in the gradebook;
+1. ``python scripts/release.py`` for each assignment whose solutions/ (or nbgrader_config.py) changed since
+   its last release (``.release_stamp.json``): regenerate notebooks/ and record it in the gradebook;
 2. with ``--zip``: every downloaded/<assignment>/archive/ is collected into submitted/ with the file-name
    pattern of ``--lms`` (grading/collect.py; the submitted folders it replaces are copied to backups/ first);
    a notebook the pattern does not match stops the run;
@@ -89,47 +89,49 @@ def release_notebooks(root: Path, name: str) -> list[str]:
     return sorted(p.name for p in (root / "notebooks" / name).glob("*.ipynb"))
 
 
-def release_fingerprint(root: Path, names: list[str]) -> str:
-    """A SHA-256 of what the release is made from: solutions/<assignment>/ and nbgrader_config.py."""
+def release_fingerprint(root: Path, name: str) -> str:
+    """A SHA-256 of what an assignment's release is made from: solutions/<assignment>/ and nbgrader_config.py."""
     digest = hashlib.sha256((root / "nbgrader_config.py").read_bytes())
-    for name in names:
-        for relative, content in read_files(root / "solutions" / name).items():
-            digest.update(f"{name}/{relative}".encode() + b"\0" + hashlib.sha256(content).digest())
+    for relative, content in read_files(root / "solutions" / name).items():
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
     return digest.hexdigest()
 
 
-def release_is_current(root: Path, names: list[str], db_url: str) -> bool:
-    """Whether the last release is still that of solutions/ (same files, same gradebook, notebooks there)."""
-    stamp = root / RELEASE_STAMP
-    if not stamp.is_file() or not all(release_notebooks(root, name) for name in names):
-        return False
+def stale_releases(root: Path, names: list[str], db_url: str) -> tuple[list[str], dict]:
+    """The assignments whose release is not that of solutions/ any more (changed files, another gradebook,
+    no notebook, not in the gradebook), and the stamp of the last releases."""
     try:
-        recorded = json.loads(stamp.read_text())
-    except ValueError:
-        return False
-    if recorded.get("db_url") != db_url or recorded.get("fingerprint") != release_fingerprint(root, names):
-        return False
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
-        return False
-    from nbgrader.api import Gradebook
+        stamp = json.loads((root / RELEASE_STAMP).read_text())
+    except (OSError, ValueError):
+        stamp = {}
+    if stamp.get("db_url") != db_url or not isinstance(stamp.get("assignments"), dict):
+        stamp = {"db_url": db_url, "assignments": {}}
+    known = set()
+    if not db_url.startswith("sqlite:///") or Path(db_url.removeprefix("sqlite:///")).is_file():
+        from nbgrader.api import Gradebook
 
-    with Gradebook(db_url) as book:
-        return set(names) <= {a.name for a in book.assignments}
+        with Gradebook(db_url) as book:
+            known = {a.name for a in book.assignments}
+    stale = [name for name in names if name not in known or not release_notebooks(root, name)
+             or stamp["assignments"].get(name) != release_fingerprint(root, name)]
+    return stale, stamp
 
 
 def release(root: Path, names: list[str], db_url: str) -> bool:
-    """Release the assignments unless solutions/ is unchanged since the last release; whether it ran."""
-    if release_is_current(root, names, db_url):
+    """Release the assignments whose solutions/ changed since their last release; whether any was."""
+    stale, stamp = stale_releases(root, names, db_url)
+    if not stale:
         print("release: solutions/ unchanged since the last release, skipped", flush=True)
         return False
-    command = [sys.executable, str(root / "scripts" / "release.py"), *names]
+    command = [sys.executable, str(root / "scripts" / "release.py"), *stale]
     print(f"$ {' '.join(command[1:])}", flush=True)
     if subprocess.run(command, cwd=root).returncode != 0:
         raise StepFailed("scripts/release.py failed: fix solutions/ (see above), then grade again")
-    missing = [name for name in names if not release_notebooks(root, name)]
+    missing = [name for name in stale if not release_notebooks(root, name)]
     if missing:
         raise StepFailed(f"the release made no notebook for {', '.join(missing)}: is solutions/<assignment>/ there?")
-    (root / RELEASE_STAMP).write_text(json.dumps({"fingerprint": release_fingerprint(root, names), "db_url": db_url}))
+    stamp["assignments"].update({name: release_fingerprint(root, name) for name in stale})
+    (root / RELEASE_STAMP).write_text(json.dumps(stamp))
     return True
 
 
@@ -193,17 +195,17 @@ def regenerate_feedback(root: Path, student: str, assignment: str) -> None:
     from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
 
     from grading.apps import AppFailed, run_app
-    from grading.feedback import polish_page
+    from grading.feedback import polish_pages
 
     try:
         run_app(GenerateFeedbackApp, [assignment, "--student", student, "--force", f"--CourseDirectory.root={root}",
                                       "--log-level=ERROR"], cwd=root)
     except AppFailed as error:
         raise StepFailed(f"the feedback of {student}'s {assignment} with your hand grading failed: {error}") from None
-    for page in (root / "feedback" / student / assignment).glob("*.html"):
-        notebook = root / "autograded" / student / assignment / f"{page.stem}.ipynb"
-        if notebook.is_file():
-            page.write_text(polish_page(page.read_text(), json.loads(notebook.read_text())))
+    folder = root / "feedback" / student / assignment
+    for relative, content in polish_pages(read_files(folder), read_files(root / "autograded" / student / assignment)
+                                          ).items():
+        (folder / relative).write_bytes(content)
 
 
 def export(root: Path, names: list[str], students: list[str], changed: bool) -> Path:
