@@ -16,8 +16,18 @@ from the first full batch on, all in one run:
   config, and again with the baseline's hyperparameters (like for like).
 
 ``--solve`` runs the course's ``train_agent`` (the solution notebook's code,
-not a copy) on each seed until the solved rule holds and prints env steps,
-episodes and seconds per seed, and their medians.
+not a copy) on each seed until the solved rule holds, twice per seed: with the
+reference (the config and learning step the course had before it was tuned:
+``REFERENCE`` below, through plain ``tf.function``) and with today's default
+``DQNConfig``. Per seed and run it prints env steps, seconds and the greedy mean
+return of the trained network on the leaderboard's 100 held-out seeds; then the
+medians and their ratios. Seconds drift by 2x from one machine to the next:
+compare the two runs of one invocation, not figures from elsewhere.
+
+``--learning-step`` times one learning step (sample a batch, ``train_step``,
+``actor.sync()``, the loss as a float) through plain ``tf.function`` and through
+the notebook's ``graph_function``, for the reference's network and batch and for
+today's default's, part by part.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from solution_code import load_solution  # noqa: E402
+from solution_code import graded_cells, load_solution  # noqa: E402
 
 import utils  # noqa: E402,F401  (quiet start-up before TensorFlow)
 
@@ -138,33 +148,146 @@ def speed(steps: int) -> dict:
             "like_for_like": steps / like_for_like, "speedup": base / ours}
 
 
-def solve(seeds: list[int], max_env_steps: int) -> list[dict]:
-    solution = load_solution("04_training")
-    results = []
+#: The course's DQNConfig before it was tuned (issue 23's reference), and its learning step: plain tf.function.
+REFERENCE = dict(hidden_units=(128, 128), learning_rate=0.002, gamma=0.99, buffer_size=100_000, batch_size=256,
+                 learn_every=8, tau=0.02, epsilon_start=1.0, epsilon_decay=0.97, epsilon_min=0.01)
+GRAPH_DECORATOR = "@graph_function(jit_compile=True)"
+
+
+def load_loop(plain_tf_function: bool = False) -> dict:
+    """The solution of notebook 04; with plain_tf_function, its train_step decorated with tf.function instead."""
+    if not plain_tf_function:
+        return load_solution("04_training")
+    (cell,) = [c for c in graded_cells("04_training") if c.metadata.nbgrader["grade_id"] == "train_step"]
+    if GRAPH_DECORATOR not in cell.source:
+        raise RuntimeError(f"train_step of solutions/04_training is no longer decorated with {GRAPH_DECORATOR}")
+    plain = cell.source.replace(GRAPH_DECORATOR, "@tf.function(jit_compile=True)")
+    return load_solution("04_training", {"train_step": plain})
+
+
+def held_out_mean(q_network, episodes: int) -> float:
+    """The greedy mean return on the leaderboard's held-out seeds (LEADERBOARD_SEED + i)."""
+    from train_pretrained import greedy_returns
+
+    from grading.leaderboard import LEADERBOARD_SEED
+
+    return float(greedy_returns(q_network, LEADERBOARD_SEED, episodes).mean())
+
+
+def solve_one(loop: dict, seed: int, max_env_steps: int, evaluation_episodes: int, **fields) -> dict:
+    config = loop["DQNConfig"](seed=seed, max_env_steps=max_env_steps, progress=False, live_plot=False, **fields)
+    history = loop["train_agent"](utils.make_env(), config)
+    solved = history.solved_episode is not None
+    return {"seed": seed, "solved": solved, "steps": history.env_steps, "episodes": len(history.returns),
+            "learning_steps": len(history.losses), "seconds": history.wall_time,
+            "held_out": held_out_mean(history.q_network, evaluation_episodes) if evaluation_episodes else None}
+
+
+def describe(run: dict) -> str:
+    held_out = "" if run["held_out"] is None else f", held-out mean {run['held_out']:6.1f}"
+    return (f"{'solved' if run['solved'] else 'NOT solved'} after {run['steps']:>7,} env steps "
+            f"({run['episodes']} episodes, {run['learning_steps']:,} learning steps) "
+            f"in {run['seconds']:5.1f} s{held_out}")
+
+
+def solve(seeds: list[int], max_env_steps: int, evaluation_episodes: int = 100, reference: bool = True) -> dict:
+    """Time to solve per seed for the reference and today's default, one after the other on each seed."""
+    loops = {"today": load_loop()}
+    if reference:
+        loops["reference"] = load_loop(plain_tf_function=True)
+    fields = {"reference": REFERENCE, "today": {}}
+    results = {name: [] for name in ("reference", "today") if name in loops}
     for seed in seeds:
-        config = solution["DQNConfig"](seed=seed, max_env_steps=max_env_steps, progress=False, live_plot=False)
-        history = solution["train_agent"](utils.make_env(), config)
-        results.append({"seed": seed, "solved": history.solved_episode is not None, "steps": history.env_steps,
-                        "episodes": len(history.returns), "seconds": history.wall_time})
-        r = results[-1]
-        print(f"seed {seed}: {'solved' if r['solved'] else 'NOT solved'} after {r['steps']:,} env steps, "
-              f"{r['episodes']} episodes, {r['seconds']:.0f} s", flush=True)
-    print(f"median: {statistics.median(r['steps'] for r in results):,.0f} env steps, "
-          f"{statistics.median(r['seconds'] for r in results):.0f} s; "
-          f"solved {sum(r['solved'] for r in results)} of {len(results)} seeds "
-          "(target: median <= 150,000 steps and <= 120 s, every seed solved)")
-    return results
+        for name in results:
+            run = solve_one(loops[name], seed, max_env_steps, evaluation_episodes, **fields[name])
+            results[name].append(run)
+            print(f"seed {seed}, {name:9s}: {describe(run)}", flush=True)
+    medians = {}
+    for name, runs in results.items():
+        medians[name] = {key: statistics.median(r[key] for r in runs) for key in ("steps", "seconds")}
+        held_out = [r["held_out"] for r in runs if r["held_out"] is not None]
+        print(f"{name:9s} median: {medians[name]['steps']:>9,.0f} env steps, {medians[name]['seconds']:5.1f} s; "
+              f"solved {sum(r['solved'] for r in runs)} of {len(runs)} seeds"
+              + (f"; held-out means {', '.join(f'{h:.1f}' for h in held_out)}" if held_out else ""))
+    if reference:
+        steps_ratio = medians["today"]["steps"] / medians["reference"]["steps"]
+        seconds_ratio = medians["today"]["seconds"] / medians["reference"]["seconds"]
+        print(f"today / reference: {steps_ratio:.2f} of the env steps, {seconds_ratio:.2f} of the seconds "
+              "(targets: median <= 60,000 env steps, <= 0.50 of the seconds, every seed solved, "
+              "every held-out mean >= 200)")
+        medians["ratios"] = {"steps": steps_ratio, "seconds": seconds_ratio}
+    return {"runs": results, "medians": medians}
+
+
+def learning_step_times(repeats: int = 500, rounds: int = 5) -> dict:
+    """Milliseconds per learning step, part by part, for both train_step decorators and both configs.
+
+    The four set-ups are built and warmed up first, then timed in turns, `repeats` steps per round for
+    `rounds` rounds; each figure is the median over the rounds, so a busy moment of the machine counts once.
+    """
+    setups = {}
+    for decorator, plain in (("tf.function", True), ("graph_function", False)):
+        loop = load_loop(plain_tf_function=plain)
+        for name, fields in (("reference", REFERENCE), ("today", {})):
+            config = loop["DQNConfig"](progress=False, live_plot=False, **fields)
+            agent = loop["make_agent"](utils.make_env(), config)
+            rng = np.random.default_rng(0)
+            for _ in range(20_000):  # a buffer as big as halfway through a run
+                agent.buffer.append(rng.normal(size=8), int(rng.integers(4)), float(rng.normal()),
+                                    rng.normal(size=8), bool(rng.random() < 0.01))
+            setups[(decorator, name)] = (loop["train_step"], config, agent)
+
+    def run(train_step, config, agent, steps: int) -> dict:
+        parts = dict.fromkeys(("sample", "train_step", "sync", "float"), 0.0)
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            batch = agent.buffer.sample(config.batch_size, agent.rng)
+            t1 = time.perf_counter()
+            loss = train_step(agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma, config.tau)
+            t2 = time.perf_counter()
+            agent.actor.sync()
+            t3 = time.perf_counter()
+            float(loss)
+            t4 = time.perf_counter()
+            for part, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                parts[part] += 1000 * seconds / steps
+        return parts
+
+    for setup in setups.values():  # tracing and compiling
+        run(*setup, steps=50)
+    measured = {key: [] for key in setups}
+    for _ in range(rounds):
+        for key, setup in setups.items():
+            measured[key].append(run(*setup, steps=repeats))
+    times = {}
+    for (decorator, name), per_round in measured.items():
+        ms = {part: statistics.median(r[part] for r in per_round) for part in per_round[0]}
+        ms["total"] = statistics.median(sum(r.values()) for r in per_round)
+        times[(decorator, name)] = ms
+        config = setups[(decorator, name)][1]
+        size = f"{'x'.join(map(str, config.hidden_units))}, batch {config.batch_size}"
+        print(f"{decorator:14s} {name:9s} ({size:18s}): {ms['total']:.2f} ms per learning step = "
+              + " + ".join(f"{part} {ms[part]:.2f}" for part in ("sample", "train_step", "sync", "float")))
+    for name in ("reference", "today"):
+        before, after = times[("tf.function", name)]["total"], times[("graph_function", name)]["total"]
+        print(f"{name}: graph_function takes {after / before:.2f} of tf.function's time per learning step")
+    return times
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10_000, help="env steps per loop for the speed figures")
     parser.add_argument("--solve", action="store_true", help="time to solve instead of speed")
+    parser.add_argument("--learning-step", action="store_true", help="milliseconds per learning step instead")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--max-env-steps", type=int, default=300_000)
+    parser.add_argument("--evaluation-episodes", type=int, default=100, help="held-out episodes per trained agent")
+    parser.add_argument("--no-reference", action="store_true", help="--solve today's default only")
     args = parser.parse_args(argv)
     if args.solve:
-        solve(args.seeds, args.max_env_steps)
+        solve(args.seeds, args.max_env_steps, args.evaluation_episodes, reference=not args.no_reference)
+    elif args.learning_step:
+        learning_step_times()
     else:
         speed(args.steps)
     return 0

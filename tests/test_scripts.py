@@ -25,13 +25,74 @@ def test_training_benchmark_prints_its_figures(capsys):
     assert figures["floor"] > figures["course"] > 0 and figures["baseline"] > 0
 
 
-def test_time_to_solve_reports_each_seed(capsys):
+def test_time_to_solve_compares_today_with_the_reference(capsys):
     import bench_training
 
-    results = bench_training.solve([0], max_env_steps=300)
+    results = bench_training.solve([0], max_env_steps=300, evaluation_episodes=2)
     out = capsys.readouterr().out
-    assert results[0]["steps"] == 300 and not results[0]["solved"]
-    assert "seed 0: NOT solved after 300 env steps" in out and "median:" in out
+    for name in ("reference", "today"):
+        (run,) = results["runs"][name]
+        assert run["steps"] == 300 and not run["solved"] and run["held_out"] < 0
+        assert f"seed 0, {name:9s}: NOT solved after     300 env steps" in out and f"{name:9s} median:" in out
+    reference = results["runs"]["reference"][0]
+    assert reference["learning_steps"] == (300 - 256) // 8 + 1  # the reference's batch 256, learn_every 8
+    assert "today / reference:" in out and results["medians"]["ratios"]["steps"] == 1.0
+
+
+def test_the_reference_learns_through_plain_tf_function():
+    import bench_training
+
+    reference, today = bench_training.load_loop(plain_tf_function=True), bench_training.load_loop()
+    assert type(reference["train_step"]).__name__ == "Function"  # tf.function's
+    assert type(today["train_step"]).__name__ == "GraphFunction"
+
+
+def test_learning_step_timing_prints_each_part(capsys):
+    import bench_training
+
+    times = bench_training.learning_step_times(repeats=5, rounds=2)
+    out = capsys.readouterr().out
+    assert set(times) == {(d, n) for d in ("tf.function", "graph_function") for n in ("reference", "today")}
+    assert all(ms["total"] > ms["train_step"] > 0 for ms in times.values())
+    assert "graph_function takes" in out and "sample" in out and "sync" in out
+
+
+def test_tuning_stores_a_study_that_resumes_and_prints_its_best(tmp_path, capfd):
+    import tune_training
+
+    study = tmp_path / "study.journal"
+    common = ["--study", str(study), "--workers", "1", "--trials", "1", "--cap", "400", "--seeds", "0",
+              "--timing-repeats", "3"]
+    assert tune_training.main(common) == 0
+    assert tune_training.main(common) == 0  # resumes the same study: a second trial
+    trials = tune_training.open_study(study).trials
+    assert len(trials) == 2 and study.is_file()
+    assert trials[0].params == tune_training.as_params(tune_training.REFERENCE)  # the reference comes first
+    assert trials[0].value == 800 and trials[0].user_attrs["steps"] == [800]  # unsolved, never near: 2 x the cap
+    assert tune_training.main(["--study", str(study), "--show"]) == 0
+    out = capfd.readouterr().out  # the workers are processes of their own
+    assert "ms per learning step" in out and "study study.journal: 2 trials (2 complete)" in out
+    assert "1. trial" in out and "learning steps" in out
+    interrupted = tune_training.open_study(study).ask()  # a trial a stopped search left running
+    assert tune_training.close_interrupted(study) == 1
+    assert tune_training.open_study(study).trials[interrupted.number].state.name == "FAIL"
+
+
+def test_tuning_gives_up_on_a_hopeless_seed():
+    import tune_training
+
+    from utils.stubs import ScriptedEnv
+
+    env = tune_training.give_up_early(ScriptedEnv(rewards=[-1.0], terminate_at=10), cap=100)
+    for _ in range(4):  # 40 steps: under half the cap, training goes on
+        env.reset()
+        for _ in range(10):
+            env.step(0)
+    env.reset()
+    for _ in range(10):
+        env.step(0)
+    with pytest.raises(tune_training.Hopeless, match="mean of the last 50 returns -10 after 50 env steps"):
+        env.reset()
 
 
 def test_train_pretrained_writes_an_agent(tmp_path, capsys):

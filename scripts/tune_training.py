@@ -1,0 +1,359 @@
+"""Search DQNConfig for the fewest env steps to solve LunarLander, with Optuna.
+
+    python scripts/tune_training.py [--minutes 75] [--workers 2]   # search, then print the best trials
+    python scripts/tune_training.py --show                          # print the best trials of the study so far
+
+Each trial trains the course's ``train_agent`` (the solution notebook's code) with
+one sampled config on each tuning seed, until the solved rule holds or the cap of
+env steps is spent. Its value is the median over the seeds of the env steps to
+solve. A seed that does not solve within ``--cap`` counts as between 1 and 2
+times the cap, by how close it came: the best mean of 100 consecutive returns
+it reached, 200 (almost solved) giving 1x and -200 or worse 2x, so the search
+can tell a near miss from a crash. A seed is given up early when it is clearly
+too slow (see ``give_up_early``), and a trial whose first seeds are already worse
+than the median trial's are pruned.
+
+Time goes to learning steps (a millisecond or two each), not to env steps. So
+before the first trial the script times a learning step of each network size and
+batch size in the search space, on this machine, and a config is feasible only if
+its learning, were it to solve in the goal's 60,000 env steps (60,000 /
+``learn_every`` learning steps at their cost), would take at most ``--time-share``
+of what the reference spends learning (10,250 learning steps, its median on seeds
+0, 1 and 2, through plain ``tf.function``): Optuna's TPE sampler takes that as a
+constraint. The first trial of a new study is the reference config itself.
+
+The study lives in a journal file (``--study``): stop the search at any time and
+run the script again to resume it; several worker processes share the file.
+Tune on seeds the benchmark does not use (100, 101, 102 by default), then check
+the chosen config on the held-out seeds with ``bench_training.py --solve``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_STUDY = REPO / "data" / "tuning" / "dqn_config.journal"
+STUDY_NAME = "dqn_config"
+TUNING_SEEDS = [100, 101, 102]
+
+sys.path.insert(0, str(REPO / "scripts"))
+from bench_training import REFERENCE  # noqa: E402  (the course's config before it was tuned)
+
+REFERENCE_LEARNING_STEPS = 10_250  # its median on seeds 0, 1, 2: 82,254 env steps to solve / learn_every 8
+GOAL_STEPS = 60_000  # the median env steps to solve that the search aims at
+HIDDEN = {"64x64": (64, 64), "128x128": (128, 128), "256x256": (256, 256)}
+BATCHES = [64, 128, 256, 512]
+
+
+def suggest(trial) -> dict:
+    """One point of the search space, as DQNConfig fields."""
+    return dict(
+        hidden_units=HIDDEN[trial.suggest_categorical("hidden", list(HIDDEN))],
+        learning_rate=trial.suggest_float("learning_rate", 3e-4, 6e-3, log=True),
+        gamma=trial.suggest_categorical("gamma", [0.98, 0.99, 0.995]),
+        buffer_size=trial.suggest_categorical("buffer_size", [25_000, 50_000, 100_000]),
+        batch_size=trial.suggest_categorical("batch_size", BATCHES),
+        learn_every=trial.suggest_int("learn_every", 6, 32),
+        tau=trial.suggest_float("tau", 0.005, 0.1, log=True),
+        epsilon_decay=trial.suggest_float("epsilon_decay", 0.85, 0.99),
+        epsilon_min=trial.suggest_categorical("epsilon_min", [0.0, 0.01, 0.02, 0.05]),
+    )
+
+
+def as_params(config: dict) -> dict:
+    """DQNConfig fields as the study's parameters (the inverse of suggest)."""
+    params = {key: value for key, value in config.items() if key != "epsilon_start"}  # not searched: 1.0
+    params["hidden"] = next(name for name, units in HIDDEN.items() if units == tuple(config["hidden_units"]))
+    del params["hidden_units"]
+    return params
+
+
+class Hopeless(Exception):
+    """Raised by GiveUpEarly: this seed will not solve within the cap."""
+
+
+def give_up_early(env, cap: int):
+    """Wrap env so that a reset raises Hopeless once training is clearly too slow to solve within the cap.
+
+    The solved rule needs the mean of the last 100 returns to reach 200. A run whose last 50 episodes
+    average below 0 after half the cap, or below 100 after three quarters of it, would have to average
+    well over 200 in nearly every episode left to get there: the search counts it as unsolved and saves
+    a quarter to a half of a failing seed's time. (A rule of thumb: it may give up on a rare late solver.)
+    """
+    import gymnasium as gym
+
+    class GiveUpEarly(gym.Wrapper):
+        def __init__(self, env):
+            super().__init__(env)
+            self.steps, self.returns, self.current = 0, [], 0.0
+            self.best_mean = -float("inf")  # the best mean of the last 100 returns, once 20 episodes are played
+
+        def step(self, action):
+            result = self.env.step(action)
+            self.steps += 1
+            self.current += float(result[1])
+            return result
+
+        def reset(self, **kwargs):
+            if self.steps:
+                self.returns.append(self.current)
+                if len(self.returns) >= 20:
+                    self.best_mean = max(self.best_mean, sum(self.returns[-100:]) / len(self.returns[-100:]))
+            self.current = 0.0
+            recent = sum(self.returns[-50:]) / max(1, len(self.returns[-50:]))
+            if (self.steps >= cap // 2 and recent < 0) or (self.steps >= 3 * cap // 4 and recent < 100):
+                raise Hopeless(f"mean of the last 50 returns {recent:.0f} after {self.steps:,} env steps")
+            return self.env.reset(**kwargs)
+
+    return GiveUpEarly(env)
+
+
+def cost_key(hidden_units, batch_size) -> str:
+    return f"{'x'.join(map(str, hidden_units))}/{batch_size}"
+
+
+def time_learning_steps(repeats: int = 300) -> dict[str, float]:
+    """Milliseconds per learning step (sample, train_step, actor.sync) of each network and batch size.
+
+    The key "reference" is the reference's learning step as the benchmark runs it: through plain tf.function.
+    """
+    import numpy as np
+    from bench_training import load_loop
+
+    import utils
+
+    loops = {"graph_function": load_loop(), "tf.function": load_loop(plain_tf_function=True)}
+    sizes = [(cost_key(h, b), h, b, "graph_function") for h in HIDDEN.values() for b in BATCHES]
+    sizes.append(("reference", REFERENCE["hidden_units"], REFERENCE["batch_size"], "tf.function"))
+    costs = {}
+    for key, hidden_units, batch_size, decorator in sizes:
+        loop = loops[decorator]
+        config = loop["DQNConfig"](hidden_units=hidden_units, batch_size=batch_size, progress=False, live_plot=False)
+        agent = loop["make_agent"](utils.make_env(), config)
+        rng = np.random.default_rng(0)
+        for _ in range(2 * batch_size):
+            agent.buffer.append(rng.normal(size=8), int(rng.integers(4)), float(rng.normal()), rng.normal(size=8),
+                                False)
+
+        def step(loop=loop, agent=agent, config=config):
+            batch = agent.buffer.sample(config.batch_size, agent.rng)
+            loss = loop["train_step"](agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma,
+                                      config.tau)
+            agent.actor.sync()
+            return loss
+
+        for _ in range(30):
+            step()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            step()
+        costs[key] = 1000 * (time.perf_counter() - start) / repeats
+    return costs
+
+
+def unsolved_value(cap: int, best_mean: float) -> int:
+    """The value of a seed that did not solve: cap x 1 at a best mean return of 200, up to cap x 2 at -200."""
+    closeness = min(max(best_mean, -200.0), 200.0) / 200.0
+    return int(cap * (1.5 - 0.5 * closeness))
+
+
+def goal_learning_ms(params: dict, costs: dict) -> float:
+    """Milliseconds of learning of a config that solves in GOAL_STEPS env steps."""
+    return GOAL_STEPS / params["learn_every"] * costs[f"{params['hidden']}/{params['batch_size']}"]
+
+
+def over_budget(params: dict, study_attrs: dict) -> float:
+    """Optuna's constraint (<= 0: feasible): milliseconds of learning at the goal beyond the budget."""
+    return goal_learning_ms(params, study_attrs["ms_per_learning_step"]) - study_attrs["budget_ms"]
+
+
+def feasible(trial, study_attrs: dict) -> bool:
+    return over_budget(trial.params, study_attrs) <= 0
+
+
+def open_study(path: Path, seed: int | None = None):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    storage = JournalStorage(JournalFileBackend(str(path)))
+    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=10)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0)
+    return optuna.create_study(study_name=STUDY_NAME, storage=storage, sampler=sampler, pruner=pruner,
+                               direction="minimize", load_if_exists=True)
+
+
+def objective(trial, seeds: list[int], cap: int) -> float:
+    import optuna
+    from solution_code import load_solution
+
+    import utils
+
+    solution = load_solution("04_training")
+    fields = suggest(trial)
+    costs = trial.study.user_attrs["ms_per_learning_step"]
+    ms = costs[cost_key(fields["hidden_units"], fields["batch_size"])]
+    steps, learning, seconds = [], [], 0.0
+    for i, seed in enumerate(seeds):
+        config = solution["DQNConfig"](seed=seed, max_env_steps=cap, progress=False, live_plot=False, **fields)
+        started = time.perf_counter()
+        env = give_up_early(utils.make_env(), cap)
+        try:
+            history = solution["train_agent"](env, config)
+            solved = history.solved_episode is not None
+        except Hopeless:
+            history, solved = None, False
+        steps.append(history.env_steps if solved else unsolved_value(cap, env.best_mean))
+        learning.append(len(history.losses) if solved else steps[-1] // fields["learn_every"])
+        seconds += time.perf_counter() - started
+        trial.set_user_attr("steps", steps)
+        trial.set_user_attr("learning_steps", statistics.median(learning))
+        trial.set_user_attr("learning_ms", round(statistics.median(learning) * ms))
+        trial.set_user_attr("seconds", round(seconds, 1))
+        trial.report(statistics.median(steps), i)
+        if i < len(seeds) - 1 and trial.should_prune():
+            trial.set_constraint("learning_time", over_budget(trial.params, trial.study.user_attrs))  # set once
+            raise optuna.TrialPruned()
+    trial.set_constraint("learning_time", over_budget(trial.params, trial.study.user_attrs))
+    return statistics.median(steps)
+
+
+def calibrate(args) -> None:
+    """Time the learning steps of the search space and store them, with the budget, in the study."""
+    study = open_study(args.study)
+    costs = time_learning_steps(args.timing_repeats)
+    study.set_user_attr("ms_per_learning_step", costs)
+    reference_ms = costs["reference"]
+    study.set_user_attr("budget_ms", round(args.time_share * REFERENCE_LEARNING_STEPS * reference_ms))
+    print("ms per learning step (network/batch):", ", ".join(f"{k} {v:.2f}" for k, v in costs.items()), flush=True)
+
+
+def work(args) -> None:
+    """One worker: run trials until the time or the trial budget is spent."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(args.study, seed=args.sampler_seed)
+    deadline = time.monotonic() + args.minutes * 60
+
+    def stop_in_time(study, trial):
+        if time.monotonic() > deadline:
+            study.stop()
+
+    def say(study, trial):
+        value = "pruned" if trial.value is None else f"{trial.value:,.0f}"
+        print(f"trial {trial.number}: {value} env steps, {trial.user_attrs.get('seconds', 0):.0f} s, "
+              f"seeds {trial.user_attrs.get('steps')}", flush=True)
+
+    study.optimize(lambda trial: objective(trial, args.seeds, args.cap),
+                   n_trials=args.trials, callbacks=[say, stop_in_time])
+
+
+def close_interrupted(path: Path) -> int:
+    """Mark the trials a stopped search left running as failed (no worker runs when a search starts)."""
+    import optuna
+
+    study = open_study(path)
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    for trial in running:
+        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+    if running:
+        print(f"{len(running)} trials of an interrupted search marked as failed: {[t.number for t in running]}")
+    return len(running)
+
+
+def best_trials(path: Path, count: int = 5) -> list:
+    """The complete trials of feasible configs, fewest env steps first."""
+    import optuna
+
+    study = open_study(path)
+    done = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE]
+    within = [t for t in done if feasible(t, study.user_attrs)]
+    return sorted(within, key=lambda t: (t.value, t.user_attrs.get("seconds", 0)))[:count]
+
+
+def show(path: Path, count: int = 5) -> None:
+    import optuna
+
+    study = open_study(path)
+    trials = study.get_trials(deepcopy=False)
+    states = {state.name.lower(): sum(t.state == state for t in trials) for state in optuna.trial.TrialState}
+    started = [t.datetime_start for t in trials if t.datetime_start]
+    finished = [t.datetime_complete for t in trials if t.datetime_complete]
+    hours = (max(finished) - min(started)).total_seconds() / 3600 if started and finished else 0.0
+    print(f"study {path.name}: {len(trials)} trials ({', '.join(f'{n} {s}' for s, n in states.items() if n)}) "
+          f"over {hours:.1f} h")
+    budget_ms = study.user_attrs.get("budget_ms", 0)
+    print(f"learning-time budget: {budget_ms / 1000:.1f} s; ms per learning step: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in study.user_attrs.get("ms_per_learning_step", {}).items()))
+    best = best_trials(path, count)
+    if not best:
+        print("no complete trial is within the learning-time budget yet")
+    for rank, trial in enumerate(best, 1):
+        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in trial.params.items())
+        print(f"{rank}. trial {trial.number}: median {trial.value:,.0f} env steps (seeds {trial.user_attrs['steps']}), "
+              f"median {trial.user_attrs['learning_steps']:,.0f} learning steps "
+              f"({trial.user_attrs['learning_ms'] / 1000:.1f} s of learning), {trial.user_attrs['seconds']:.0f} s "
+              "for all seeds\n"
+              f"   {params}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--study", type=Path, default=DEFAULT_STUDY, help="the journal file of the study")
+    parser.add_argument("--minutes", type=float, default=75.0, help="stop starting trials after this long")
+    parser.add_argument("--trials", type=int, default=None, help="at most this many trials per worker")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (one per core)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=TUNING_SEEDS, help="the tuning seeds")
+    parser.add_argument("--cap", type=int, default=100_000, help="env steps after which a seed counts as unsolved")
+    parser.add_argument("--time-share", type=float, default=0.45,
+                        help="a feasible trial's learning time, as a share of the reference's")
+    parser.add_argument("--show", action="store_true", help="only print the best trials so far")
+    parser.add_argument("--top", type=int, default=5, help="how many trials to print")
+    parser.add_argument("--timing-repeats", type=int, default=300, help="learning steps timed per network and batch")
+    parser.add_argument("--calibrate", action="store_true", help=argparse.SUPPRESS)  # time the learning steps
+    parser.add_argument("--sampler-seed", type=int, default=None, help=argparse.SUPPRESS)  # set for each worker
+    args = parser.parse_args(argv)
+    args.study = args.study.resolve()
+    if args.show:
+        show(args.study, args.top)
+        return 0
+    if args.calibrate:
+        calibrate(args)
+        return 0
+    if args.sampler_seed is not None:
+        work(args)
+        return 0
+    close_interrupted(args.study)
+    threads = dict(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")  # one core per worker
+    env = dict(os.environ, **threads)
+    if "ms_per_learning_step" not in open_study(args.study).user_attrs:  # timed as the workers run: one thread
+        subprocess.run([sys.executable, __file__, "--study", str(args.study), "--time-share", str(args.time_share),
+                        "--timing-repeats", str(args.timing_repeats), "--calibrate"], env=env, check=True)
+    study = open_study(args.study)
+    if not study.trials:
+        study.enqueue_trial(as_params(REFERENCE))
+    base = [sys.executable, __file__, "--study", str(args.study), "--minutes", str(args.minutes), "--cap",
+            str(args.cap), "--seeds", *map(str, args.seeds)]
+    if args.trials is not None:
+        base += ["--trials", str(args.trials)]
+    workers = [subprocess.Popen([*base, "--sampler-seed", str(i)], env=env) for i in range(args.workers)]
+    failed = [w.args for w in workers if w.wait() != 0]
+    show(args.study, args.top)
+    if failed:
+        print(f"{len(failed)} of {len(workers)} workers failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
