@@ -62,7 +62,7 @@ def test_tuning_stores_a_study_that_resumes_and_prints_its_best(tmp_path, capfd)
 
     study = tmp_path / "study.journal"
     common = ["--study", str(study), "--workers", "1", "--trials", "1", "--cap", "400", "--seeds", "0",
-              "--timing-repeats", "3"]
+              "--timing-repeats", "3", "--time-share", "10"]  # a budget every trial meets
     assert tune_training.main(common) == 0
     assert tune_training.main(common) == 0  # resumes the same study: a second trial
     trials = tune_training.open_study(study).trials
@@ -73,6 +73,12 @@ def test_tuning_stores_a_study_that_resumes_and_prints_its_best(tmp_path, capfd)
     out = capfd.readouterr().out  # the workers are processes of their own
     assert "ms per learning step" in out and "study study.journal: 2 trials (2 complete)" in out
     assert "1. trial" in out and "learning steps" in out
+    assert tune_training.main(["--study", str(study), "--validate", "0", "--validation-seeds", "3",
+                               "--validation-steps", "300"]) == 0
+    assert tune_training.open_study(study).user_attrs["validation:0"]["steps"] == [None]  # not solved in 300
+    assert tune_training.main(["--study", str(study), "--choose", "0"]) == 0
+    chosen = tune_training.chosen_config(study)
+    assert chosen == {k: v for k, v in tune_training.REFERENCE.items() if k != "epsilon_start"}
     interrupted = tune_training.open_study(study).ask()  # a trial a stopped search left running
     assert tune_training.close_interrupted(study) == 1
     assert tune_training.open_study(study).trials[interrupted.number].state.name == "FAIL"

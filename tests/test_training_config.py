@@ -1,0 +1,43 @@
+"""Notebook 04's DQNConfig: its defaults are the search's chosen trial, and its text explains each of them."""
+
+import ast
+import re
+
+import nbformat
+import pytest
+import tune_training
+from course import REPO
+from solution_code import load_solution
+
+TUNED = ["hidden_units", "learning_rate", "gamma", "buffer_size", "batch_size", "learn_every", "tau",
+         "epsilon_decay", "epsilon_min"]
+
+
+@pytest.fixture(scope="module")
+def defaults():
+    return load_solution("04_training")["DQNConfig"]()
+
+
+def explained_values() -> dict:
+    """The "why these values" table of solutions/04_training: field -> (value, reason)."""
+    notebook = nbformat.read(REPO / "solutions" / "04_training" / "04_training.ipynb", 4)
+    (table,) = [c.source for c in notebook.cells if c.cell_type == "markdown" and "Why these values" in c.source]
+    rows = re.findall(r"^\|\s*`(\w+)`\s*\|\s*`([^`]+)`\s*\|(.+)\|\s*$", table, re.MULTILINE)
+    return {field: (ast.literal_eval(value), reason.strip()) for field, value, reason in rows}
+
+
+def test_the_defaults_are_the_chosen_trial_of_the_search(defaults):
+    chosen = tune_training.chosen_config()
+    assert sorted(chosen) == sorted(TUNED)
+    for field, value in chosen.items():
+        have = getattr(defaults, field)
+        assert have == value, f"DQNConfig.{field} is {have!r}, the study chose {value!r}"
+
+
+def test_the_notebook_explains_every_tuned_value_with_the_value_it_has(defaults):
+    explained = explained_values()
+    assert sorted(explained) == sorted(TUNED + ["epsilon_start"])
+    for field, (value, reason) in explained.items():
+        have = getattr(defaults, field)
+        assert value == have, f"the table says {field} = {value!r}, DQNConfig has {have!r}"
+        assert len(reason.split()) >= 8, f"explain why {field} has its value in a sentence"
