@@ -23,6 +23,7 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
+import tensorflow as tf  # after utils' quiet start-up: this module is utils.graphs
 
 __all__ = ["graph_function"]
 
@@ -31,8 +32,6 @@ _SCALARS = (bool, int, float, str, type(None))
 
 def _signature(value, objects: list):
     """A hashable description of one argument; objects are described by id and collected (None: not supported)."""
-    import tensorflow as tf
-
     if isinstance(value, _SCALARS):
         return (type(value), value)
     if isinstance(value, (np.ndarray, tf.Tensor)) and not isinstance(value, tf.Variable):
@@ -54,8 +53,6 @@ class GraphFunction:
     """A ``tf.function`` and a table of the concrete functions it traced, by argument signature."""
 
     def __init__(self, python_function, **tf_function_options):
-        import tensorflow as tf
-
         if not callable(python_function):
             raise TypeError(f"graph_function needs a function, got {type(python_function).__name__}")
         self.python_function = python_function
