@@ -219,6 +219,35 @@ def solve(seeds: list[int], max_env_steps: int, evaluation_episodes: int = 100, 
     return {"runs": results, "medians": medians}
 
 
+def learning_setup(loop: dict, transitions: int, **fields) -> tuple:
+    """(train_step, config, agent) of the loop's solution, its buffer holding `transitions` random transitions."""
+    config = loop["DQNConfig"](progress=False, live_plot=False, **fields)
+    agent = loop["make_agent"](utils.make_env(), config)
+    rng = np.random.default_rng(0)
+    for _ in range(transitions):
+        agent.buffer.append(rng.normal(size=8), int(rng.integers(4)), float(rng.normal()), rng.normal(size=8),
+                            bool(rng.random() < 0.01))
+    return loop["train_step"], config, agent
+
+
+def time_learning(train_step, config, agent, steps: int) -> dict:
+    """Milliseconds per learning step, part by part: sample a batch, train_step, actor.sync(), the loss as a float."""
+    parts = dict.fromkeys(("sample", "train_step", "sync", "float"), 0.0)
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        batch = agent.buffer.sample(config.batch_size, agent.rng)
+        t1 = time.perf_counter()
+        loss = train_step(agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma, config.tau)
+        t2 = time.perf_counter()
+        agent.actor.sync()
+        t3 = time.perf_counter()
+        float(loss)
+        t4 = time.perf_counter()
+        for part, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            parts[part] += 1000 * seconds / steps
+    return parts
+
+
 def learning_step_times(repeats: int = 500, rounds: int = 5) -> dict:
     """Milliseconds per learning step, part by part, for both train_step decorators and both configs.
 
@@ -229,36 +258,14 @@ def learning_step_times(repeats: int = 500, rounds: int = 5) -> dict:
     for decorator, plain in (("tf.function", True), ("graph_function", False)):
         loop = load_loop(plain_tf_function=plain)
         for name, fields in (("reference", REFERENCE), ("today", {})):
-            config = loop["DQNConfig"](progress=False, live_plot=False, **fields)
-            agent = loop["make_agent"](utils.make_env(), config)
-            rng = np.random.default_rng(0)
-            for _ in range(20_000):  # a buffer as big as halfway through a run
-                agent.buffer.append(rng.normal(size=8), int(rng.integers(4)), float(rng.normal()),
-                                    rng.normal(size=8), bool(rng.random() < 0.01))
-            setups[(decorator, name)] = (loop["train_step"], config, agent)
-
-    def run(train_step, config, agent, steps: int) -> dict:
-        parts = dict.fromkeys(("sample", "train_step", "sync", "float"), 0.0)
-        for _ in range(steps):
-            t0 = time.perf_counter()
-            batch = agent.buffer.sample(config.batch_size, agent.rng)
-            t1 = time.perf_counter()
-            loss = train_step(agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma, config.tau)
-            t2 = time.perf_counter()
-            agent.actor.sync()
-            t3 = time.perf_counter()
-            float(loss)
-            t4 = time.perf_counter()
-            for part, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-                parts[part] += 1000 * seconds / steps
-        return parts
+            setups[(decorator, name)] = learning_setup(loop, transitions=20_000, **fields)  # half a run's buffer
 
     for setup in setups.values():  # tracing and compiling
-        run(*setup, steps=50)
+        time_learning(*setup, steps=50)
     measured = {key: [] for key in setups}
     for _ in range(rounds):
         for key, setup in setups.items():
-            measured[key].append(run(*setup, steps=repeats))
+            measured[key].append(time_learning(*setup, steps=repeats))
     times = {}
     for (decorator, name), per_round in measured.items():
         ms = {part: statistics.median(r[part] for r in per_round) for part in per_round[0]}

@@ -58,6 +58,7 @@ REFERENCE_LEARNING_STEPS = 10_250  # its median on seeds 0, 1, 2: 82,254 env ste
 GOAL_STEPS = 60_000  # the median env steps to solve that the search aims at
 HIDDEN = {"64x64": (64, 64), "128x128": (128, 128), "256x256": (256, 256)}
 BATCHES = [64, 128, 256, 512]
+ONE_THREAD = dict(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")  # one core per worker process
 
 
 def suggest(trial) -> dict:
@@ -132,37 +133,17 @@ def time_learning_steps(repeats: int = 300) -> dict[str, float]:
 
     The key "reference" is the reference's learning step as the benchmark runs it: through plain tf.function.
     """
-    import numpy as np
-    from bench_training import load_loop
-
-    import utils
+    from bench_training import learning_setup, load_loop, time_learning
 
     loops = {"graph_function": load_loop(), "tf.function": load_loop(plain_tf_function=True)}
     sizes = [(cost_key(h, b), h, b, "graph_function") for h in HIDDEN.values() for b in BATCHES]
     sizes.append(("reference", REFERENCE["hidden_units"], REFERENCE["batch_size"], "tf.function"))
     costs = {}
     for key, hidden_units, batch_size, decorator in sizes:
-        loop = loops[decorator]
-        config = loop["DQNConfig"](hidden_units=hidden_units, batch_size=batch_size, progress=False, live_plot=False)
-        agent = loop["make_agent"](utils.make_env(), config)
-        rng = np.random.default_rng(0)
-        for _ in range(2 * batch_size):
-            agent.buffer.append(rng.normal(size=8), int(rng.integers(4)), float(rng.normal()), rng.normal(size=8),
-                                False)
-
-        def step(loop=loop, agent=agent, config=config):
-            batch = agent.buffer.sample(config.batch_size, agent.rng)
-            loss = loop["train_step"](agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma,
-                                      config.tau)
-            agent.actor.sync()
-            return loss
-
-        for _ in range(30):
-            step()
-        start = time.perf_counter()
-        for _ in range(repeats):
-            step()
-        costs[key] = 1000 * (time.perf_counter() - start) / repeats
+        setup = learning_setup(loops[decorator], transitions=2 * batch_size, hidden_units=hidden_units,
+                               batch_size=batch_size)
+        time_learning(*setup, steps=30)  # tracing and compiling
+        costs[key] = sum(time_learning(*setup, steps=repeats).values())
     return costs
 
 
@@ -174,7 +155,7 @@ def unsolved_value(cap: int, best_mean: float) -> int:
 
 def goal_learning_ms(params: dict, costs: dict) -> float:
     """Milliseconds of learning of a config that solves in GOAL_STEPS env steps."""
-    return GOAL_STEPS / params["learn_every"] * costs[f"{params['hidden']}/{params['batch_size']}"]
+    return GOAL_STEPS / params["learn_every"] * costs[cost_key(HIDDEN[params["hidden"]], params["batch_size"])]
 
 
 def over_budget(params: dict, study_attrs: dict) -> float:
@@ -247,9 +228,6 @@ def calibrate(args) -> None:
 
 def work(args) -> None:
     """One worker: run trials until the time or the trial budget is spent."""
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = open_study(args.study, seed=args.sampler_seed)
     deadline = time.monotonic() + args.minutes * 60
 
@@ -324,11 +302,10 @@ def close_interrupted(path: Path) -> int:
     return len(running)
 
 
-def best_trials(path: Path, count: int = 5) -> list:
+def best_trials(study, count: int = 5) -> list:
     """The complete trials of feasible configs, fewest env steps first."""
     import optuna
 
-    study = open_study(path)
     done = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE]
     within = [t for t in done if feasible(t, study.user_attrs)]
     return sorted(within, key=lambda t: (t.value, t.user_attrs.get("seconds", 0)))[:count]
@@ -348,7 +325,7 @@ def show(path: Path, count: int = 5) -> None:
     budget_ms = study.user_attrs.get("budget_ms", 0)
     print(f"learning-time budget: {budget_ms / 1000:.1f} s; ms per learning step: "
           + ", ".join(f"{k} {v:.2f}" for k, v in study.user_attrs.get("ms_per_learning_step", {}).items()))
-    best = best_trials(path, count)
+    best = best_trials(study, count)
     if not best:
         print("no complete trial is within the learning-time budget yet")
     validated = {int(k.split(":")[1]): v for k, v in study.user_attrs.items() if k.startswith("validation:")}
@@ -403,7 +380,7 @@ def main(argv=None) -> int:
         validate_trial(args.study, args.validate[0], args.validation_seeds, args.validation_steps)
         return 0
     if args.validate:  # one process per trial, --workers at a time
-        env = dict(os.environ, TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
+        env = dict(os.environ, **ONE_THREAD)
         pending, running, failed = list(args.validate), [], 0
         while pending or running:
             while pending and len(running) < args.workers:
@@ -424,8 +401,7 @@ def main(argv=None) -> int:
         work(args)
         return 0
     close_interrupted(args.study)
-    threads = dict(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")  # one core per worker
-    env = dict(os.environ, **threads)
+    env = dict(os.environ, **ONE_THREAD)
     if "ms_per_learning_step" not in open_study(args.study).user_attrs:  # timed as the workers run: one thread
         subprocess.run([sys.executable, __file__, "--study", str(args.study), "--time-share", str(args.time_share),
                         "--timing-repeats", str(args.timing_repeats), "--calibrate"], env=env, check=True)
