@@ -177,8 +177,11 @@ def open_study(path: Path, seed: int | None = None):
     storage = JournalStorage(JournalFileBackend(str(path)))
     sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=10)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0)
+    if any(summary.study_name == STUDY_NAME for summary in optuna.get_all_study_summaries(storage)):
+        # load, not create_study(load_if_exists=True): that appends a record to the journal at every read
+        return optuna.load_study(study_name=STUDY_NAME, storage=storage, sampler=sampler, pruner=pruner)
     return optuna.create_study(study_name=STUDY_NAME, storage=storage, sampler=sampler, pruner=pruner,
-                               direction="minimize", load_if_exists=True)
+                               direction="minimize")
 
 
 def objective(trial, seeds: list[int], cap: int) -> float:

@@ -27,7 +27,9 @@ def explained_values() -> dict:
 
 
 def test_the_defaults_are_the_chosen_trial_of_the_search(defaults):
+    journal = tune_training.DEFAULT_STUDY.read_bytes()
     chosen = tune_training.chosen_config()
+    assert tune_training.DEFAULT_STUDY.read_bytes() == journal, "reading the study must not write to it"
     assert sorted(chosen) == sorted(TUNED)
     for field, value in chosen.items():
         have = getattr(defaults, field)
