@@ -85,6 +85,26 @@ def test_numpy_q_network_matches_keras_and_follows_sync():
     assert fast.syncs == 2
 
 
+@pytest.mark.parametrize("raw_reads", [True, False])
+def test_numpy_q_network_reads_the_same_weights_either_way(raw_reads):
+    import keras
+
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu", use_bias=False),
+                              keras.layers.Dense(4)])
+    reader = type("Reader", (networks.NumpyQNetwork,), {"raw_reads": raw_reads})
+    fast = reader(model)
+    states = np.random.default_rng(7).normal(size=(3, 8)).astype(np.float32)
+    for _ in range(2):  # the copy, then the copy after the weights changed and sync()
+        kernels = [np.asarray(layer.kernel.numpy()) for layer in model.layers]
+        np.testing.assert_array_equal(fast._kernels[0], kernels[0])
+        np.testing.assert_array_equal(fast._biases[0], np.zeros(16, np.float32))  # a layer without a bias
+        np.testing.assert_allclose(np.stack([fast(s) for s in states]), model(states).numpy(), rtol=1e-5, atol=1e-5)
+        model.layers[0].kernel.assign(model.layers[0].kernel * 2.0)
+        stale = np.stack([fast(s) for s in states])
+        assert not np.allclose(stale, model(states).numpy()), "the copy must not follow before sync()"
+        fast.sync()
+
+
 def test_numpy_q_network_refuses_other_architectures():
     import keras
 
