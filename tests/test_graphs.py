@@ -70,6 +70,23 @@ def test_it_remembers_one_graph_per_objects_shapes_and_values():
     assert not np.array_equal(online.get_weights()[0], other[0].get_weights()[0])
 
 
+def test_arrays_and_tensors_of_one_shape_share_a_graph_and_named_tuples_pass():
+    import collections
+
+    import tensorflow as tf
+
+    Batch = collections.namedtuple("Batch", ["states", "targets"])
+    fast, plain = graph_function(step), tf.function(step)
+    a, b = networks(), networks()
+    rng = np.random.default_rng(6)
+    for make in (lambda x: x, tf.constant, lambda x: x):  # NumPy arrays, tensors, arrays again
+        states, targets = batch(rng)
+        loss_a = fast(*a, Batch(make(states), make(targets)), 0.9, 0.1)
+        loss_b = plain(*b, Batch(states, targets), 0.9, 0.1)
+        assert float(loss_a) == float(loss_b)
+    assert fast.experimental_get_tracing_count() == 1
+
+
 def test_a_graph_is_forgotten_with_its_networks():
     fast = graph_function(step)
     fast(*networks(), batch(np.random.default_rng(3)), 0.9, 0.1)  # the networks are gone after the call

@@ -13,9 +13,11 @@ the same networks, the same optimizer and batches of one shape every time, so
         ...
 
 It computes exactly what ``tf.function`` computes: the same graph, traced by
-``tf.function`` itself. A call the fast path does not recognise (new objects,
-another batch shape or dtype, other Python values, keyword arguments) goes
-through ``tf.function`` as usual.
+``tf.function`` itself. On the fast path it also turns NumPy arrays into tensors
+itself, with ``tf.constant``: a concrete function given arrays checks and
+converts each one, which costs more than the conversion. A call the fast path
+does not recognise (new objects, another batch shape or dtype, other Python
+values, keyword arguments) goes through ``tf.function`` as usual.
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ def _signature(value, objects: list):
     return ("object", id(value))
 
 
+def _as_tensors(value):
+    """``value`` with every NumPy array in it (in tuples and lists) made a tensor."""
+    if isinstance(value, np.ndarray):
+        return tf.constant(value)
+    if isinstance(value, (tuple, list)):
+        items = [_as_tensors(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)  # a namedtuple, or not
+    return value
+
+
 class _Table(dict):
     """A dict that can be referenced weakly."""
 
@@ -69,6 +81,7 @@ class GraphFunction:
         key = _signature(args, objects)
         if key is None:
             return self.tf_function(*args)
+        args = _as_tensors(args)  # the same graph: tf.function traces an array as a tensor of its shape and dtype
         known = self._graphs.get(key)
         if known is not None and all(ref() is obj for ref, obj in zip(known[1], objects, strict=True)):
             return known[0](*args)
