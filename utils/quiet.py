@@ -4,7 +4,10 @@ nbgrader scores a test cell 0 when it writes anything to stderr, so the course
 must not let library chatter reach it. Importing :mod:`utils` (before TensorFlow)
 runs :func:`silence_libraries`, which
 
-* sets the environment variables TensorFlow reads at start-up,
+* sets the environment variables TensorFlow reads at start-up (among them one
+  thread for TensorFlow's ops: the course's networks and batches are small, and on
+  a 2-core CPU a learning step takes about 20% less time on one thread than on
+  two, which leaves the other core to the environment; a user's own settings win),
 * hides what TensorFlow's C++ core prints while ``import tensorflow`` runs
   (those lines ignore ``TF_CPP_MIN_LOG_LEVEL``: tensorflow/tensorflow#100442),
 * raises the Python loggers of TensorFlow, absl and gymnasium to ERROR.
@@ -33,6 +36,8 @@ _ENVIRONMENT = {
     "CUDA_VISIBLE_DEVICES": "-1",  # this course runs on the CPU; no cuInit error
     "PYGAME_HIDE_SUPPORT_PROMPT": "1",  # pygame's greeting when rendering
     "KERAS_BACKEND": "tensorflow",
+    "TF_NUM_INTRAOP_THREADS": "1",  # small ops: faster on one thread (scripts/bench_training.py --learning-step)
+    "TF_NUM_INTEROP_THREADS": "1",
 }
 _NOISY_LOGGERS = ("tensorflow", "absl", "keras", "h5py", "matplotlib")
 _NOISY_MODULES = r"(tensorflow|keras|absl|gymnasium|google\.protobuf|h5py)(\.|$)"
