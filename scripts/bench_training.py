@@ -16,25 +16,30 @@ from the first full batch on, all in one run:
   config, and again with the baseline's hyperparameters (like for like).
 
 ``--solve`` runs the course's ``train_agent`` (the solution notebook's code,
-not a copy) on each seed until the solved rule holds, twice per seed: with the
-reference (the config and learning step the course had before it was tuned:
-``REFERENCE`` below, through plain ``tf.function``) and with today's default
-``DQNConfig``. Per seed and run it prints env steps, seconds and the greedy mean
-return of the trained network on the leaderboard's 100 held-out seeds; then the
-medians and their ratios. Seconds drift by 2x from one machine to the next:
-compare the two runs of one invocation, not figures from elsewhere.
+not a copy) on each seed until the solved rule holds, twice per seed, each run
+in a new process: the reference (``REFERENCE`` below, the config the course had
+before issue 23, with the learning step it had then: plain ``tf.function``, an
+actor that syncs through ``variable.numpy()``, TensorFlow's default threads) and
+today's default ``DQNConfig`` with today's notebook and ``utils``. Per seed and
+run it prints env steps, seconds and the greedy mean return of the trained
+network on the leaderboard's 100 held-out seeds; then the medians and their
+ratios. Seconds drift by 2x from one machine to the next: compare the two runs
+of one invocation, not figures from elsewhere.
 
 ``--learning-step`` times one learning step (sample a batch, ``train_step``,
-``actor.sync()``, the loss as a float) through plain ``tf.function`` and through
-the notebook's ``graph_function``, for the reference's network and batch and for
-today's default's, part by part.
+``actor.sync()``, the loss as a float), the reference's and today's, each in a
+process of its own, for the reference's network and batch and for today's
+default's, part by part.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections import deque, namedtuple
@@ -154,15 +159,31 @@ REFERENCE = dict(hidden_units=(128, 128), learning_rate=0.002, gamma=0.99, buffe
 GRAPH_DECORATOR = "@graph_function(jit_compile=True)"
 
 
-def load_loop(plain_tf_function: bool = False) -> dict:
-    """The solution of notebook 04; with plain_tf_function, its train_step decorated with tf.function instead."""
-    if not plain_tf_function:
+def reference_actor():
+    """NumpyQNetwork as the reference had it: reading each weight through Keras (variable.numpy())."""
+    from utils.networks import NumpyQNetwork
+
+    class KerasReadingQNetwork(NumpyQNetwork):
+        raw_reads = False
+
+    return KerasReadingQNetwork
+
+
+def load_loop(reference: bool = False) -> dict:
+    """The solution of notebook 04; for the reference, with the learning step the course had before issue 23.
+
+    That is: train_step decorated with plain ``tf.function`` and an actor that syncs through ``variable.numpy()``.
+    (The reference also ran on TensorFlow's default thread pools: see REFERENCE_THREADS.)
+    """
+    if not reference:
         return load_solution("04_training")
     (cell,) = [c for c in graded_cells("04_training") if c.metadata.nbgrader["grade_id"] == "train_step"]
     if GRAPH_DECORATOR not in cell.source:
         raise RuntimeError(f"train_step of solutions/04_training is no longer decorated with {GRAPH_DECORATOR}")
     plain = cell.source.replace(GRAPH_DECORATOR, "@tf.function(jit_compile=True)")
-    return load_solution("04_training", {"train_step": plain})
+    loop = load_solution("04_training", {"train_step": plain})
+    loop["NumpyQNetwork"] = reference_actor()  # make_agent looks the name up when it runs
+    return loop
 
 
 def held_out_mean(q_network, episodes: int) -> float:
@@ -190,18 +211,37 @@ def describe(run: dict) -> str:
             f"in {run['seconds']:5.1f} s{held_out}")
 
 
+#: TensorFlow's default thread pools (a thread per core), on which the reference ran; today utils asks for one.
+REFERENCE_THREADS = {"TF_NUM_INTRAOP_THREADS": "0", "TF_NUM_INTEROP_THREADS": "0"}
+SIDES = ("reference", "today")
+
+
+def in_own_process(side: str, *arguments: str) -> dict:
+    """Run this script with `arguments` in a new Python process set up as `side` ran; its JSON result.
+
+    Thread pools are set when TensorFlow starts, once per process, so each side gets a process of its own.
+    """
+    environment = dict(os.environ, **(REFERENCE_THREADS if side == "reference" else {}))
+    done = subprocess.run([sys.executable, __file__, *arguments, "--side", side], env=environment,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {side} run of {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def solve(seeds: list[int], max_env_steps: int, evaluation_episodes: int = 100, reference: bool = True) -> dict:
-    """Time to solve per seed for the reference and today's default, one after the other on each seed."""
-    loops = {"today": load_loop()}
-    if reference:
-        loops["reference"] = load_loop(plain_tf_function=True)
-    fields = {"reference": REFERENCE, "today": {}}
-    results = {name: [] for name in ("reference", "today") if name in loops}
+    """Time to solve per seed for the reference and today's default, one after the other on each seed.
+
+    Each run trains in a new process: the reference as the course ran it (REFERENCE's config, its learning
+    step, TensorFlow's default threads), today's with today's notebook and utils.
+    """
+    results = {side: [] for side in SIDES if reference or side == "today"}
     for seed in seeds:
-        for name in results:
-            run = solve_one(loops[name], seed, max_env_steps, evaluation_episodes, **fields[name])
-            results[name].append(run)
-            print(f"seed {seed}, {name:9s}: {describe(run)}", flush=True)
+        for side in results:
+            run = in_own_process(side, "--solve-run", "--seeds", str(seed), "--max-env-steps", str(max_env_steps),
+                                 "--evaluation-episodes", str(evaluation_episodes))
+            results[side].append(run)
+            print(f"seed {seed}, {side:9s}: {describe(run)}", flush=True)
     medians = {}
     for name, runs in results.items():
         medians[name] = {key: statistics.median(r[key] for r in runs) for key in ("steps", "seconds")}
@@ -248,36 +288,48 @@ def time_learning(train_step, config, agent, steps: int) -> dict:
     return parts
 
 
-def learning_step_times(repeats: int = 500, rounds: int = 5) -> dict:
-    """Milliseconds per learning step, part by part, for both train_step decorators and both configs.
+def side_learning_step_times(side: str, repeats: int, rounds: int) -> dict:
+    """In this process, set up as `side`: ms per learning step, part by part, of REFERENCE's config and today's.
 
-    The four set-ups are built and warmed up first, then timed in turns, `repeats` steps per round for
-    `rounds` rounds; each figure is the median over the rounds, so a busy moment of the machine counts once.
+    Both set-ups are built and warmed up first, then timed in turns, `repeats` steps per round for `rounds`
+    rounds; each figure is the median over the rounds, so a busy moment of the machine counts once.
     """
-    setups = {}
-    for decorator, plain in (("tf.function", True), ("graph_function", False)):
-        loop = load_loop(plain_tf_function=plain)
-        for name, fields in (("reference", REFERENCE), ("today", {})):
-            setups[(decorator, name)] = learning_setup(loop, transitions=20_000, **fields)  # half a run's buffer
-
+    loop = load_loop(reference=side == "reference")
+    setups = {name: learning_setup(loop, transitions=20_000, **fields)  # half a run's buffer
+              for name, fields in (("reference", REFERENCE), ("today", {}))}
     for setup in setups.values():  # tracing and compiling
         time_learning(*setup, steps=50)
-    measured = {key: [] for key in setups}
+    measured = {name: [] for name in setups}
     for _ in range(rounds):
-        for key, setup in setups.items():
-            measured[key].append(time_learning(*setup, steps=repeats))
+        for name, setup in setups.items():
+            measured[name].append(time_learning(*setup, steps=repeats))
     times = {}
-    for (decorator, name), per_round in measured.items():
+    for name, per_round in measured.items():
         ms = {part: statistics.median(r[part] for r in per_round) for part in per_round[0]}
         ms["total"] = statistics.median(sum(r.values()) for r in per_round)
-        times[(decorator, name)] = ms
-        config = setups[(decorator, name)][1]
-        size = f"{'x'.join(map(str, config.hidden_units))}, batch {config.batch_size}"
-        print(f"{decorator:14s} {name:9s} ({size:18s}): {ms['total']:.2f} ms per learning step = "
-              + " + ".join(f"{part} {ms[part]:.2f}" for part in ("sample", "train_step", "sync", "float")))
+        config = setups[name][1]
+        ms["size"] = f"{'x'.join(map(str, config.hidden_units))}, batch {config.batch_size}"
+        times[name] = ms
+    return times
+
+
+def learning_step_times(repeats: int = 500, rounds: int = 5) -> dict:
+    """Milliseconds per learning step, part by part: the reference's learning step and today's, for both configs.
+
+    The reference's: train_step through plain tf.function, the actor syncing through variable.numpy(),
+    TensorFlow's default threads. Today's: the notebook's graph_function, utils' actor and threads.
+    Each side runs in a process of its own (thread pools are per process), one after the other.
+    """
+    times = {}
+    for side in SIDES:
+        per_config = in_own_process(side, "--learning-step-run", "--repeats", str(repeats), "--rounds", str(rounds))
+        for name, ms in per_config.items():
+            times[(side, name)] = ms
+            print(f"{side:9s} learning step, {name:9s} config ({ms['size']:18s}): {ms['total']:.2f} ms = "
+                  + " + ".join(f"{part} {ms[part]:.2f}" for part in ("sample", "train_step", "sync", "float")))
     for name in ("reference", "today"):
-        before, after = times[("tf.function", name)]["total"], times[("graph_function", name)]["total"]
-        print(f"{name}: graph_function takes {after / before:.2f} of tf.function's time per learning step")
+        before, after = times[("reference", name)]["total"], times[("today", name)]["total"]
+        print(f"{name} config: today's learning step takes {after / before:.2f} of the reference's time")
     return times
 
 
@@ -290,11 +342,27 @@ def main(argv=None) -> int:
     parser.add_argument("--max-env-steps", type=int, default=300_000)
     parser.add_argument("--evaluation-episodes", type=int, default=100, help="held-out episodes per trained agent")
     parser.add_argument("--no-reference", action="store_true", help="--solve today's default only")
+    parser.add_argument("--repeats", type=int, default=500, help="--learning-step: learning steps per round")
+    parser.add_argument("--rounds", type=int, default=5, help="--learning-step: rounds, timed in turns")
+    # one side's part, in a process of its own (see in_own_process):
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--solve-run", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--learning-step-run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.solve:
+    if args.solve_run or args.learning_step_run:
+        if args.side is None:
+            parser.error("--solve-run and --learning-step-run need --side")
+        if args.solve_run:
+            (seed,) = args.seeds
+            result = solve_one(load_loop(reference=args.side == "reference"), seed, args.max_env_steps,
+                               args.evaluation_episodes, **(REFERENCE if args.side == "reference" else {}))
+        else:
+            result = side_learning_step_times(args.side, args.repeats, args.rounds)
+        print(json.dumps(result))
+    elif args.solve:
         solve(args.seeds, args.max_env_steps, args.evaluation_episodes, reference=not args.no_reference)
     elif args.learning_step:
-        learning_step_times()
+        learning_step_times(args.repeats, args.rounds)
     else:
         speed(args.steps)
     return 0

@@ -135,7 +135,7 @@ def time_learning_steps(repeats: int = 300) -> dict[str, float]:
     """
     from bench_training import learning_setup, load_loop, time_learning
 
-    loops = {"graph_function": load_loop(), "tf.function": load_loop(plain_tf_function=True)}
+    loops = {"graph_function": load_loop(), "tf.function": load_loop(reference=True)}
     sizes = [(cost_key(h, b), h, b, "graph_function") for h in HIDDEN.values() for b in BATCHES]
     sizes.append(("reference", REFERENCE["hidden_units"], REFERENCE["batch_size"], "tf.function"))
     costs = {}

@@ -6,6 +6,8 @@ import bench_buffer
 import pytest
 from course import REPO
 
+from utils.stubs import ScriptedEnv
+
 
 def test_buffer_benchmark_prints_ratios(capsys):
     figures = bench_buffer.main(["--capacity", "2000", "--batches", "50"])
@@ -39,22 +41,29 @@ def test_time_to_solve_compares_today_with_the_reference(capsys):
     assert "today / reference:" in out and results["medians"]["ratios"]["steps"] == 1.0
 
 
-def test_the_reference_learns_through_plain_tf_function():
+def test_the_reference_learns_as_the_course_did_before_it_was_tuned():
     import bench_training
 
-    reference, today = bench_training.load_loop(plain_tf_function=True), bench_training.load_loop()
+    from utils.networks import NumpyQNetwork
+
+    reference, today = bench_training.load_loop(reference=True), bench_training.load_loop()
     assert type(reference["train_step"]).__name__ == "Function"  # tf.function's
     assert type(today["train_step"]).__name__ == "GraphFunction"
+    config = reference["DQNConfig"](hidden_units=(8,), progress=False, live_plot=False)
+    actor = reference["make_agent"](ScriptedEnv(), config).actor
+    assert isinstance(actor, NumpyQNetwork) and not actor.raw_reads  # weights read through variable.numpy()
+    assert today["make_agent"](ScriptedEnv(), config).actor.raw_reads
+    assert bench_training.REFERENCE_THREADS == {"TF_NUM_INTRAOP_THREADS": "0", "TF_NUM_INTEROP_THREADS": "0"}
 
 
-def test_learning_step_timing_prints_each_part(capsys):
+def test_learning_step_timing_prints_each_part_of_each_side(capsys):
     import bench_training
 
     times = bench_training.learning_step_times(repeats=5, rounds=2)
     out = capsys.readouterr().out
-    assert set(times) == {(d, n) for d in ("tf.function", "graph_function") for n in ("reference", "today")}
+    assert set(times) == {(side, config) for side in ("reference", "today") for config in ("reference", "today")}
     assert all(ms["total"] > ms["train_step"] > 0 for ms in times.values())
-    assert "graph_function takes" in out and "sample" in out and "sync" in out
+    assert "today's learning step takes" in out and "sample" in out and "sync" in out
 
 
 def test_tuning_stores_a_study_that_resumes_and_prints_its_best(tmp_path, capfd):
