@@ -177,13 +177,18 @@ def load_loop(reference: bool = False) -> dict:
     """
     if not reference:
         return load_solution("04_training")
+    loop = load_plain_tf_function_loop()
+    loop["NumpyQNetwork"] = reference_actor()  # make_agent looks the name up when it runs
+    return loop
+
+
+def load_plain_tf_function_loop() -> dict:
+    """The solution of notebook 04 with its train_step decorated with plain tf.function instead."""
     (cell,) = [c for c in graded_cells("04_training") if c.metadata.nbgrader["grade_id"] == "train_step"]
     if GRAPH_DECORATOR not in cell.source:
         raise RuntimeError(f"train_step of solutions/04_training is no longer decorated with {GRAPH_DECORATOR}")
     plain = cell.source.replace(GRAPH_DECORATOR, "@tf.function(jit_compile=True)")
-    loop = load_solution("04_training", {"train_step": plain})
-    loop["NumpyQNetwork"] = reference_actor()  # make_agent looks the name up when it runs
-    return loop
+    return load_solution("04_training", {"train_step": plain})
 
 
 def held_out_mean(q_network, episodes: int) -> float:
@@ -297,6 +302,8 @@ def side_learning_step_times(side: str, repeats: int, rounds: int) -> dict:
     loop = load_loop(reference=side == "reference")
     setups = {name: learning_setup(loop, transitions=20_000, **fields)  # half a run's buffer
               for name, fields in (("reference", REFERENCE), ("today", {}))}
+    if side == "today":  # what graph_function alone saves: today's step through plain tf.function
+        setups["today, tf.function"] = learning_setup(load_plain_tf_function_loop(), transitions=20_000)
     for setup in setups.values():  # tracing and compiling
         time_learning(*setup, steps=50)
     measured = {name: [] for name in setups}
@@ -325,11 +332,13 @@ def learning_step_times(repeats: int = 500, rounds: int = 5) -> dict:
         per_config = in_own_process(side, "--learning-step-run", "--repeats", str(repeats), "--rounds", str(rounds))
         for name, ms in per_config.items():
             times[(side, name)] = ms
-            print(f"{side:9s} learning step, {name:9s} config ({ms['size']:18s}): {ms['total']:.2f} ms = "
+            print(f"{side:9s} learning step, {name:19s} config ({ms['size']:18s}): {ms['total']:.2f} ms = "
                   + " + ".join(f"{part} {ms[part]:.2f}" for part in ("sample", "train_step", "sync", "float")))
     for name in ("reference", "today"):
         before, after = times[("reference", name)]["total"], times[("today", name)]["total"]
         print(f"{name} config: today's learning step takes {after / before:.2f} of the reference's time")
+    plain, graph = times[("today", "today, tf.function")]["total"], times[("today", "today")]["total"]
+    print(f"today's config and set-up: graph_function takes {graph / plain:.2f} of plain tf.function's time")
     return times
 
 

@@ -61,9 +61,11 @@ def test_learning_step_timing_prints_each_part_of_each_side(capsys):
 
     times = bench_training.learning_step_times(repeats=5, rounds=2)
     out = capsys.readouterr().out
-    assert set(times) == {(side, config) for side in ("reference", "today") for config in ("reference", "today")}
+    assert set(times) == {(side, config) for side in ("reference", "today") for config in ("reference", "today")} | {
+        ("today", "today, tf.function")}
     assert all(ms["total"] > ms["train_step"] > 0 for ms in times.values())
     assert "today's learning step takes" in out and "sample" in out and "sync" in out
+    assert "graph_function takes" in out
 
 
 def test_tuning_stores_a_study_that_resumes_and_prints_its_best(tmp_path, capfd):
