@@ -117,7 +117,7 @@ def _variable_reader(variables, raw_ops: bool = True):
         return lambda: [np.asarray(variable.numpy(), dtype=np.float32) for variable in variables]
     import tensorflow as tf
 
-    dtypes = [handle_variable.dtype for handle_variable in (variable.value for variable in variables)]
+    dtypes = [variable.value.dtype for variable in variables]
     read = tf.raw_ops.ReadVariableOp
     return lambda: [np.asarray(read(resource=handle, dtype=dtype).numpy(), dtype=np.float32)
                     for handle, dtype in zip(handles, dtypes, strict=True)]

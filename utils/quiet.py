@@ -6,8 +6,8 @@ runs :func:`silence_libraries`, which
 
 * sets the environment variables TensorFlow reads at start-up (among them one
   thread for TensorFlow's ops: the course's networks and batches are small, and on
-  a 2-core CPU a learning step takes about 20% less time on one thread than on
-  two, which leaves the other core to the environment; a user's own settings win),
+  a 2-core CPU a learning step takes 15 to 30% less time on one thread than on
+  two; a user's own settings win),
 * hides what TensorFlow's C++ core prints while ``import tensorflow`` runs
   (those lines ignore ``TF_CPP_MIN_LOG_LEVEL``: tensorflow/tensorflow#100442),
 * raises the Python loggers of TensorFlow, absl and gymnasium to ERROR.
