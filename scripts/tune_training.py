@@ -136,12 +136,12 @@ def time_learning_steps(repeats: int = 300) -> dict[str, float]:
     """
     from bench_training import learning_setup, load_loop, time_learning
 
-    loops = {"graph_function": load_loop(), "tf.function": load_loop(reference=True)}
-    sizes = [(cost_key(h, b), h, b, "graph_function") for h in HIDDEN.values() for b in BATCHES]
-    sizes.append(("reference", REFERENCE["hidden_units"], REFERENCE["batch_size"], "tf.function"))
+    loops = {"today": load_loop(), "reference": load_loop(reference=True)}
+    sizes = [(cost_key(h, b), h, b, "today") for h in HIDDEN.values() for b in BATCHES]
+    sizes.append(("reference", REFERENCE["hidden_units"], REFERENCE["batch_size"], "reference"))
     costs = {}
-    for key, hidden_units, batch_size, decorator in sizes:
-        setup = learning_setup(loops[decorator], transitions=2 * batch_size, hidden_units=hidden_units,
+    for key, hidden_units, batch_size, step in sizes:
+        setup = learning_setup(loops[step], transitions=2 * batch_size, hidden_units=hidden_units,
                                batch_size=batch_size)
         time_learning(*setup, steps=30)  # tracing and compiling
         costs[key] = sum(time_learning(*setup, steps=repeats).values())
