@@ -141,7 +141,8 @@ def passed(message: str, more_when_graded: bool = False) -> None:
     """Print the plain line a passing test cell shows.
 
     Every visible test cell ends with this call. ``more_when_graded=True`` ends the visible
-    part of a cell that has hidden tests: the student's Validate then says that the visible
-    checks passed and that more run when the notebook is graded.
+    part of a cell that has hidden tests: the cell's output then says that its visible checks
+    passed and that more run when the notebook is graded. (Validate itself only says whether
+    every visible test cell ran without an error.)
     """
     print(f"passed: {message}" + (f" ({MORE_WHEN_GRADED})" if more_when_graded else ""))
