@@ -89,6 +89,14 @@ def test_observation_table_names_every_component():
     assert "+0.700" in text and "[-1, 1]" in text
 
 
+def test_observation_table_shows_the_real_bounds_without_negative_zero():
+    env = utils.make_env()
+    table = repr(display.observation_table(np.zeros(8), env.observation_space.low, env.observation_space.high))
+    leg_rows = [line for line in table.splitlines() if "leg_contact" in line]
+    assert len(leg_rows) == 2 and all(row.rstrip().endswith("[0, 1]") for row in leg_rows), table
+    assert "-0," not in table and "-0]" not in table
+
+
 def test_observation_table_needs_8_values():
     with pytest.raises(ValueError, match="an observation has 8 values, got 3"):
         display.observation_table([1, 2, 3])

@@ -325,7 +325,7 @@ def observation_table(observation, low=None, high=None):
         raise ValueError(f"an observation has {len(OBSERVATION_NAMES)} values, got {observation.size}")
     rows = []
     for i, name in enumerate(OBSERVATION_NAMES):
-        bounds = "" if low is None or high is None else f"[{low[i]:g}, {high[i]:g}]"
+        bounds = "" if low is None or high is None else f"[{low[i] + 0.0:g}, {high[i] + 0.0:g}]"  # + 0.0: no "-0"
         rows.append((str(i), name, f"{observation[i]:+.3f}", bounds))
     headers = ("index", "component", "value", "bounds") if low is not None else ("index", "component", "value")
     rows = [row[: len(headers)] for row in rows]
