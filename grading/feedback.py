@@ -10,7 +10,9 @@ feedback preprocessors) rewrites the page's copy of the notebook:
   (the cell's first comment); its outcome, points and output stay;
 * every error shows the student's own cells and the course's message (the hint),
   not the frames of test cells (which quote hidden lines) or of files (the
-  instructor's paths).
+  instructor's paths);
+* a cell stopped by the grader's time limit says so in words (:data:`TIMED_OUT_MESSAGE`),
+  beside the interrupted line, instead of nbgrader's "No reply from kernel before timeout".
 
 :class:`OfflineMath` turns the notebook's ``$...$`` and ``$$...$$`` into MathML, which
 browsers draw themselves: equations read right on a page opened without a network
@@ -34,6 +36,10 @@ from .receipts import is_test_cell
 __all__ = ["HIDDEN_BEGIN", "HIDDEN_END", "HideHiddenTests", "OfflineMath", "hide_hidden_tests", "math_to_mathml",
            "polish_page", "polish_pages", "short_traceback"]
 
+TIMED_OUT = "CellTimeoutError"
+TIMED_OUT_MESSAGE = ("this cell did not finish within the grader's time limit, so it was stopped and scores 0. "
+                     "Look for a loop that never ends (a while loop whose condition never becomes false) or for "
+                     "work that takes far longer than it should; the line it was running is shown above.")
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -81,7 +87,10 @@ class HideHiddenTests(Preprocessor):
             if is_test_cell(cell) and HIDDEN_BEGIN in cell.source:
                 cell.source = hide_hidden_tests(cell.source)
             for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
+                if output.get("output_type") == "error" and output.get("ename") == TIMED_OUT:
+                    output["evalue"] = TIMED_OUT_MESSAGE
+                    output["traceback"] = [f"{TIMED_OUT}: {TIMED_OUT_MESSAGE}"]
+                elif output.get("output_type") == "error":
                     output["traceback"] = short_traceback(output, student_counts)
         return nb, resources
 

@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-__all__ = ["AssignmentSummary", "TestSummary", "FailureGroup", "Problem", "Cohort", "message_pattern", "read_cohort",
-           "write_report"]
+__all__ = ["AssignmentSummary", "TestSummary", "FailureGroup", "Problem", "Cohort", "run_problems", "message_pattern",
+           "read_cohort", "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The error names that say a cell did not finish: nbgrader's timeout, and a kernel that died.
@@ -117,7 +117,11 @@ def _graded_cells(notebook: dict) -> dict[str, dict]:
 
 
 def _errors(cell: dict) -> list[dict]:
-    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    """A cell's errors; for a cell that timed out, not the KeyboardInterrupt that stopped it (one failure, not two)."""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if any(e.get("ename") == TIMED_OUT for e in errors):
+        errors = [e for e in errors if e.get("ename") != "KeyboardInterrupt"]
+    return errors
 
 
 def _untouched(cell: dict) -> bool:
@@ -185,7 +189,7 @@ def read_cohort(root: Path, db_url: str, *, flagged: dict[str, list[str]] | None
                                                    ", ".join(s for s, _ in who), pattern.startswith(UNFINISHED)))
             for student in sorted(submissions):
                 for notebook in assignment.notebooks:
-                    problems += _run_problems(student, name, _read_notebook(
+                    problems += run_problems(student, name, _read_notebook(
                         root / "autograded" / student / name / f"{notebook.name}.ipynb"))
                     if gradebook.find_submission_notebook(notebook.name, name, student).flagged:
                         problems.append(Problem(student, name, "flagged for review", "flagged in the gradebook"))
@@ -214,7 +218,7 @@ def _stat(function, values):
     return round(float(function(values)), 2) if values else None
 
 
-def _run_problems(student: str, assignment: str, notebook: dict | None) -> list[Problem]:
+def run_problems(student: str, assignment: str, notebook: dict | None) -> list[Problem]:
     """A cell that timed out, or the kernel that died, in an autograded notebook."""
     if notebook is None:
         return []
@@ -332,7 +336,10 @@ def write_report(root: Path, db_url: str, out_dir: Path, *, workers: int = 1, sc
 
     root, out_dir = Path(root), Path(out_dir)
     cohort = read_cohort(root, db_url, flagged=flagged, failures=failures, assignments=assignments)
-    cohort.problems += [Problem(n["student"], n["assignment"], n["problem"], n["detail"]) for n in notes or []]
+    for note in notes or []:  # what grade.py's summary named; a timeout or a dead kernel it found is here already
+        problem = Problem(note["student"], note["assignment"], note["problem"], note["detail"])
+        if problem not in cohort.problems:
+            cohort.problems.append(problem)
     cohort.problems.sort(key=lambda p: (p.assignment, p.student, p.problem))
     out_dir.mkdir(parents=True, exist_ok=True)
     if leaderboard:

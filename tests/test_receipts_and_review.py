@@ -124,3 +124,20 @@ def test_the_feedback_replaces_hidden_tests_by_one_line_and_cuts_tracebacks():
                            "\x1b[0;31mAssertionError\x1b[0m: wrong\n  hint: look"]}
     short = feedback.short_traceback(error, student_counts={3})
     assert short == [error["traceback"][2], error["traceback"][-1]]
+
+
+def test_the_feedback_says_in_words_that_a_cell_ran_out_of_time():
+    from nbformat.v4 import new_notebook
+
+    loop = new_code_cell("while True:\n    pass", execution_count=3, metadata={"nbgrader": {"solution": True}})
+    loop.outputs = [
+        new_output("error", ename="KeyboardInterrupt", evalue="",
+                   traceback=["Cell In[3], line 1\n----> 1 while True:", "KeyboardInterrupt: "]),
+        new_output("error", ename="CellTimeoutError", evalue="No reply from kernel before timeout",
+                   traceback=["CellTimeoutError: No reply from kernel before timeout"]),
+    ]
+    notebook, _ = feedback.HideHiddenTests().preprocess(new_notebook(cells=[loop]), {})
+    interrupted, timed_out = notebook.cells[0].outputs
+    assert interrupted["traceback"][0].startswith("Cell In[3]"), "the line it was running stays"
+    assert timed_out["traceback"] == [f"CellTimeoutError: {feedback.TIMED_OUT_MESSAGE}"]
+    assert "time limit" in timed_out["evalue"] and "No reply" not in timed_out["evalue"]

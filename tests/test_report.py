@@ -245,3 +245,13 @@ def test_feedback_pages_describe_every_image(graded):
         images += html.count("<img")
         assert "No description has been provided for this image" not in html, f"an image without alt text in {page}"
     assert images >= 5, "the frames and plots of the notebooks are in the feedback"
+
+
+def test_a_timed_out_cell_is_one_failure_not_two():
+    from grading import report
+
+    cell = {"outputs": [{"output_type": "error", "ename": "KeyboardInterrupt", "evalue": ""},
+                        {"output_type": "error", "ename": "CellTimeoutError", "evalue": "No reply from kernel"}]}
+    assert [e["ename"] for e in report._errors(cell)] == ["CellTimeoutError"]
+    interrupted = {"outputs": [{"output_type": "error", "ename": "KeyboardInterrupt", "evalue": ""}]}
+    assert [e["ename"] for e in report._errors(interrupted)] == ["KeyboardInterrupt"], "a student's own Ctrl-C stays"
