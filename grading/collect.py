@@ -11,6 +11,11 @@ Before collecting, the submitted folders of that assignment are copied aside
 (``backups/<time>/submitted/``): ``zip_collect`` replaces a student's folder with what the
 download holds, and nothing handed in earlier may be lost.
 
+Two downloads in the same archive/ that both hold a notebook of one student (an old
+"download all" zip beside a new one) stop the run before anything is collected, naming the
+student, the notebook and the downloads: nbgrader cannot tell which is newer
+(:func:`duplicates`).
+
 An LMS often renames a file (``02_epsilon_greedy (1).ipynb``, ``02_epsilon_greedy-2.ipynb``).
 :func:`notebook_names` finds, for a submitted folder whose single notebook has another name,
 the release name to grade it under, and says so.
@@ -21,10 +26,12 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["LMS_PATTERNS", "CollectFailed", "Collected", "collect_zips", "backup_submissions", "notebook_names"]
+__all__ = ["LMS_PATTERNS", "CollectFailed", "Collected", "collect_zips", "backup_submissions", "notebook_names",
+           "duplicates"]
 
 #: nbgrader's ``FileNameCollectorPlugin.named_regexp`` for each LMS's download, matched against the whole path
 #: of each file extracted from it. student_id and file_id are what nbgrader needs.
@@ -66,6 +73,34 @@ def backup_submissions(root: Path, assignment: str) -> Path | None:
     return backup.parent
 
 
+def _offered_notebooks(archive: Path) -> list[tuple[str, str]]:
+    """(download, path as nbgrader matches it) of every notebook in archive/: inside each zip, and loose files.
+
+    nbgrader extracts a zip ``NAME.zip`` into ``extracted/NAME/``, and matches the pattern against that path.
+    """
+    offered = []
+    for path in sorted(p for p in archive.rglob("*") if p.is_file()):
+        download = path.relative_to(archive).as_posix()
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zipped:
+                offered += [(download, f"/extracted/{path.stem}/{member}") for member in zipped.namelist()
+                            if member.endswith(".ipynb")]
+        elif path.name.endswith(".ipynb"):
+            offered.append((download, f"/extracted/{download}"))
+    return offered
+
+
+def duplicates(archive: Path, pattern: str) -> dict[tuple[str, str], list[str]]:
+    """{(student, notebook): the downloads holding it} for every notebook that more than one download holds."""
+    regexp = re.compile(pattern)
+    holders: dict[tuple[str, str], list[str]] = {}
+    for download, path in _offered_notebooks(archive):
+        match = regexp.match(path)
+        if match:
+            holders.setdefault((match.group("student_id"), match.group("file_id")), []).append(download)
+    return {key: sorted(set(where)) for key, where in holders.items() if len(set(where)) > 1}
+
+
 def collect_zips(root: Path, assignment: str, lms: str | None) -> Collected:
     """nbgrader's zip_collect for one assignment, with the LMS's pattern; a skipped notebook raises CollectFailed."""
     from nbgrader.apps.zipcollectapp import ZipCollectApp
@@ -81,6 +116,15 @@ def collect_zips(root: Path, assignment: str, lms: str | None) -> Collected:
         if lms not in LMS_PATTERNS:
             raise CollectFailed(f"unknown LMS {lms!r}: choose one of {', '.join(sorted(LMS_PATTERNS))}")
         argv.append(f"--FileNameCollectorPlugin.named_regexp={LMS_PATTERNS[lms]}")
+        twice = duplicates(archive, LMS_PATTERNS[lms])
+        if twice:
+            (student, notebook), where = next(iter(twice.items()))
+            more = f" (and {len(twice) - 1} more notebook(s) like it)" if len(twice) > 1 else ""
+            raise CollectFailed(
+                f"{student}'s {notebook} is in {len(where)} downloads of downloaded/{assignment}/archive/: "
+                f"{', '.join(repr(w) for w in where)}{more}, and nbgrader cannot tell which is newer. Keep only "
+                f"the newest download there: move the older ones out (what they brought in before is in "
+                f"submitted/ and backups/), then run the same command again. Nothing was collected or graded.")
     try:
         log = run_app(ZipCollectApp, argv, cwd=root)
     except AppFailed as error:

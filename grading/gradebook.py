@@ -10,12 +10,15 @@ Jobs never write to the gradebook: each autogrades against a private SQLite copy
 grading process, one transaction per job, so SQLite is never written by two processes
 at once. ``graded_jobs.json`` in the course folder remembers which submission (by
 fingerprint) each recorded outcome came from, so a rerun grades only what is missing
-or handed in again.
+or handed in again; ``graded_answers.json`` remembers a fingerprint of each graded cell's
+answer as it was recorded, so a hand-graded answer that changed is told apart from one
+that did not, even after ``make clean`` removed autograded/.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -28,12 +31,28 @@ from pathlib import Path
 from .apps import quiet_sqlalchemy
 
 __all__ = ["URL_VARIABLE", "gradebook_url", "template_gradebook", "add_students", "Ledger", "Recorded", "record",
-           "uninterrupted", "graded_submissions"]
+           "uninterrupted", "graded_submissions", "hand_given", "assignment_names"]
 
 URL_VARIABLE = "DQN_GRADEBOOK_URL"
 LEDGER = "graded_jobs.json"
+ANSWERS = "graded_answers.json"
 #: What an instructor gives by hand in Formgrader: a regrade keeps it.
 MANUAL_GRADE = ("manual_score", "extra_credit")
+
+
+def hand_given(grade) -> set[str]:
+    """The fields of MANUAL_GRADE the instructor set on this grade.
+
+    Autograding never writes a manual score, so any manual score is the instructor's, 0 included
+    (a hand-given 0 is a grade). Formgrader stores an extra credit of 0 beside a manual score;
+    only a non-zero extra credit counts on its own.
+    """
+    given = set()
+    if grade.manual_score is not None:
+        given.add("manual_score")
+    if grade.extra_credit not in (None, 0):
+        given.add("extra_credit")
+    return given
 
 
 def gradebook_url(root: Path) -> str:
@@ -72,21 +91,43 @@ def graded_submissions(db_url: str) -> set[tuple[str, str]]:
                 for submission in assignment.submissions}
 
 
+def _write_json(path: Path, entries: dict) -> None:
+    scratch = path.with_suffix(".tmp")
+    scratch.write_text(json.dumps(entries, indent=1, sort_keys=True))
+    os.replace(scratch, path)  # atomic: a Ctrl-C leaves the old file or the new one
+
+
+def assignment_names(db_url: str) -> set[str]:
+    """The assignments the gradebook holds (every one released into it)."""
+    from nbgrader.api import Gradebook
+
+    with quiet_sqlalchemy(), Gradebook(db_url) as gradebook:
+        return {assignment.name for assignment in gradebook.assignments}
+
+
 class Ledger:
-    """``student/assignment -> fingerprint`` of the submissions whose outcome is recorded."""
+    """``student/assignment -> fingerprint`` of the submissions whose outcome is recorded, and
+    ``student/assignment -> {"notebook: cell": fingerprint}`` of their graded answers (ANSWERS)."""
 
     def __init__(self, root: Path):
         self.path = Path(root) / LEDGER
         self.entries = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self.answers_path = Path(root) / ANSWERS
+        self.answers = json.loads(self.answers_path.read_text()) if self.answers_path.is_file() else {}
 
     def done(self, student: str, assignment: str, fingerprint: str) -> bool:
         return self.entries.get(f"{student}/{assignment}") == fingerprint
 
-    def mark(self, student: str, assignment: str, fingerprint: str) -> None:
+    def mark(self, student: str, assignment: str, fingerprint: str, answers: dict[str, str] | None = None) -> None:
+        if answers is not None:
+            self.answers[f"{student}/{assignment}"] = answers
+            _write_json(self.answers_path, self.answers)
         self.entries[f"{student}/{assignment}"] = fingerprint
-        scratch = self.path.with_suffix(".tmp")
-        scratch.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
-        os.replace(scratch, self.path)  # atomic: a Ctrl-C leaves the old ledger or the new one
+        _write_json(self.path, self.entries)
+
+    def recorded_answers(self, student: str, assignment: str) -> dict[str, str] | None:
+        """The graded answers' fingerprints as last recorded, or None when this course never recorded them."""
+        return self.answers.get(f"{student}/{assignment}")
 
 
 def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
@@ -128,6 +169,7 @@ class Recorded:
 
     hand_graded: bool = False  # manual points or comments were there, and are kept
     to_look_at: list[str] = field(default_factory=list)  # hand-graded cells whose answer changed since
+    still_to_look_at: list[str] = field(default_factory=list)  # cells named before, not graded by hand again yet
 
 
 def record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
@@ -136,11 +178,18 @@ def record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
     Hand grading survives: a manual score, extra credit or comment already in the gradebook is
     kept, whatever the new run says. When the answer of a hand-graded cell changed since it was
     graded (a resubmission), its grade is kept and marked as needing a manual grade again, and the
-    cell is named in :attr:`Recorded.to_look_at`. A Ctrl-C waits until all of it is written
-    (:func:`uninterrupted`).
+    cell is named in :attr:`Recorded.to_look_at`; the mark stays, and later regrades name the cell in
+    :attr:`Recorded.still_to_look_at`, until the instructor grades it by hand again (Formgrader clears
+    the mark). A Ctrl-C waits until all of it is written (:func:`uninterrupted`).
     """
     with uninterrupted():
         return _record(Path(root), db_url, outcome, ledger)
+
+
+def _answer_fingerprints(sources: dict[tuple[str, str], str]) -> dict[str, str]:
+    """{"notebook: cell": a short hash of its source}, as ANSWERS stores them."""
+    return {f"{name}: {cell}": hashlib.sha256(source.encode()).hexdigest()[:16]
+            for (name, cell), source in sources.items()}
 
 
 def _cell_sources(folder: Path) -> dict[tuple[str, str], str]:
@@ -162,9 +211,11 @@ def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
     from nbgrader.api import Gradebook
 
     autograded = root / "autograded" / outcome.student / outcome.assignment
-    before = _cell_sources(autograded)
+    before = ledger.recorded_answers(outcome.student, outcome.assignment)
+    if before is None:  # graded before answers were recorded: what autograded/ still holds, if anything
+        before = _answer_fingerprints(_cell_sources(autograded))
     _replace_folder(autograded, outcome.autograded)
-    after = _cell_sources(autograded)
+    after = _answer_fingerprints(_cell_sources(autograded))
     _replace_folder(root / "feedback" / outcome.student / outcome.assignment, outcome.feedback)
     found = Recorded()
     with quiet_sqlalchemy(), Gradebook(db_url) as gradebook:
@@ -176,17 +227,20 @@ def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
                 submitted.flagged = notebook["flagged"]
                 for cell, values in notebook["grades"].items():
                     grade = gradebook.find_grade(cell, name, outcome.assignment, outcome.student)
-                    kept = {key for key in MANUAL_GRADE if getattr(grade, key) not in (None, 0)}
+                    kept = hand_given(grade)
                     if kept:
                         found.hand_graded = True
-                    changed = kept and before.get((name, cell)) != after.get((name, cell))
+                    changed = bool(kept) and before.get(f"{name}: {cell}") != after.get(f"{name}: {cell}")
+                    still = bool(kept) and not changed and bool(grade.needs_manual_grade)
                     if changed:
                         found.to_look_at.append(f"{name}: {cell}")
+                    elif still:
+                        found.still_to_look_at.append(f"{name}: {cell}")
                     for key, value in values.items():
                         if key in kept:
                             continue
                         if key == "needs_manual_grade" and kept:
-                            value = bool(changed)
+                            value = changed or still
                         setattr(grade, key, value)
                 for cell, values in notebook["comments"].items():
                     comment = gradebook.find_comment(cell, name, outcome.assignment, outcome.student)
@@ -199,5 +253,5 @@ def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
         except BaseException:
             gradebook.db.rollback()
             raise
-    ledger.mark(outcome.student, outcome.assignment, outcome.fingerprint)
+    ledger.mark(outcome.student, outcome.assignment, outcome.fingerprint, after)
     return found

@@ -24,7 +24,8 @@ Steps:
    in the ledger (graded_jobs.json), in the gradebook and in autograded/: a ledger entry the
    gradebook does not back is graded again. A folder whose single notebook an LMS renamed is
    graded under the release's name, with a warning;
-5. ``nbgrader export``: grades.csv (skipped when nothing changed since the last export);
+5. ``nbgrader export``: grades.csv, of the assignments someone handed in (skipped when nothing changed since
+   the last export);
 6. the cohort report, report/index.html, with the agents' leaderboard (grading/report.py).
 
 Without bubblewrap the script refuses to autograde and says what to install; ``--no-sandbox``
@@ -217,7 +218,14 @@ def export(root: Path, names: list[str], students: list[str], changed: bool) -> 
     if current:
         print("export: nothing changed since grades.csv was written, skipped", flush=True)
     else:
-        nbgrader(root, "export", f"--to={grades}")
+        db_url = gradebook.gradebook_url(root)
+        released = gradebook.assignment_names(db_url)
+        handed_in = sorted({assignment for _, assignment in gradebook.graded_submissions(db_url)}
+                           | {name for name in released if any((root / "submitted").glob(f"*/{name}/*.ipynb"))})
+        waiting = sorted(released - set(handed_in))
+        if waiting:  # released, nobody handed it in yet: zeros for the whole class would look like grades
+            print(f"export: {', '.join(waiting)} left out of grades.csv: nobody has handed in yet", flush=True)
+        nbgrader(root, "export", f"--to={grades}", *([f"--assignment={handed_in!r}"] if handed_in else []))
     with open(grades, newline="") as f:
         rows = {(row["student_id"], row["assignment"]) for row in csv.DictReader(f)}
     missing = [f"{name} of {student}" for student in students for name in names
@@ -247,6 +255,7 @@ def grade(root: Path, names: list[str], collect_zips: bool, failures: list, note
              if unbacked else ""), flush=True)
     start = time.perf_counter()
     hand_graded = []
+    from grading.report import run_problems
 
     def recorded(result):
         if result.error is not None:
@@ -260,6 +269,16 @@ def grade(root: Path, names: list[str], collect_zips: bool, failures: list, note
                           "problem": "hand grading to check",
                           "detail": f"{cell} changed since you graded it by hand: its grade is kept and marked "
                                     "as needing a manual grade"})
+        for relative, content in result.value.autograded.items():  # a timeout or a dead kernel: named here too
+            if relative.endswith(".ipynb") and "/" not in relative:
+                for problem in run_problems(result.value.student, result.value.assignment, json.loads(content)):
+                    notes.append({"student": problem.student, "assignment": problem.assignment,
+                                  "problem": problem.problem, "detail": problem.detail})
+        for cell in outcome.still_to_look_at:
+            notes.append({"student": result.value.student, "assignment": result.value.assignment,
+                          "problem": "hand grading to check",
+                          "detail": f"{cell} changed since you graded it by hand and is not graded again yet: "
+                                    "its old grade is kept and still marked as needing a manual grade"})
 
     results = run_jobs(autograde, jobs, workers=workers, scheduler=scheduler, description="grading",
                        on_result=recorded)
@@ -282,7 +301,7 @@ def reset(root: Path) -> int:
         return 1
     backup = root / "backups" / time.strftime("%Y%m%d-%H%M%S")
     kept = []
-    for name in ("gradebook.db", gradebook.LEDGER, "grades.csv", RELEASE_STAMP):
+    for name in ("gradebook.db", gradebook.LEDGER, gradebook.ANSWERS, "grades.csv", RELEASE_STAMP):
         if (root / name).is_file():
             backup.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / name, backup / name)

@@ -304,3 +304,16 @@ def test_a_dead_kernel_keeps_the_marks_of_the_tests_before_it_and_fails_those_af
     for cell in notebook["cells"][died_at:]:
         if cell["cell_type"] == "code":
             assert any(o.get("ename") == "DeadKernelError" for o in cell.get("outputs", [])), cell["metadata"]
+
+
+def test_the_summary_names_a_timeout_and_a_dead_kernel_as_the_report_does(graded):
+    """Broken 02 loops forever in greedy_action, broken 03 kills its kernel: the printed summary says both."""
+    out = graded["result"].stdout
+    assert "broken: 02_epsilon_greedy: timed out: greedy_action did not finish in time" in out, out[-3000:]
+    assert "broken: 03_targets: kernel died: from compute_double_dqn_targets on, nothing ran" in out, out[-3000:]
+
+
+def test_a_timed_out_cell_tells_the_student_in_words(graded):
+    text = page_text(graded["root"] / "feedback" / "broken" / "02_epsilon_greedy" / "02_epsilon_greedy.html")
+    assert "did not finish within the grader's time limit" in text and "a loop that never ends" in text, text[:3000]
+    assert "No reply from kernel" not in text

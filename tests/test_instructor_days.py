@@ -9,7 +9,8 @@ scripts/grade.py as the README says:
 4. ``make clean``, then a regrade: submissions and hand grading are still there, the grades are right;
 5. an LMS-renamed notebook is graded under the release's name, with a warning;
 6. a resubmission whose hand-graded answer changed keeps its grade, named for a look;
-7. ``--reset`` copies the gradebook and the ledger aside, and grading starts afresh.
+7. notebook 02 is released too, and nobody hands it in: grades.csv leaves it out;
+8. ``--reset`` copies the gradebook and the ledger aside, and grading starts afresh.
 
 And LMS downloads: a zip of each layout (Canvas, Moodle, Blackboard, plain folders) is
 collected by ``--zip --lms NAME``; a download the pattern does not match stops the run.
@@ -122,6 +123,9 @@ def day(tmp_path_factory):
     hand_in(root, "alice", resubmitted)
     steps["resubmitted"] = run_grade(root, ASSIGNMENT, "--no-report")
     steps["resubmitted_manual"] = manual(root, "alice")
+    steps["not_handed_in"] = run_grade(root, ASSIGNMENT, "02_epsilon_greedy", "--no-report")
+    with open(root / "grades.csv", newline="") as f:
+        steps["not_handed_in_rows"] = {row["assignment"] for row in csv.DictReader(f)}
     steps["reset"] = run_grade(root, "--reset")
     return {"root": root, **steps}
 
@@ -135,7 +139,8 @@ def test_the_first_grading_gives_the_right_grades(day):
 def test_force_keeps_the_hand_grading_in_the_gradebook_the_export_and_the_feedback(day):
     assert day["force"].returncode == 0, day["force"].stdout[-3000:] + day["force"].stderr[-3000:]
     assert "grading 3 submission(s)" in day["force"].stdout
-    assert day["force_manual"][:2] == (2.0, COMMENT)
+    assert day["force_manual"] == (2.0, COMMENT, False)
+    assert "hand grading to check" not in day["force"].stdout
     assert day["force_grades"]["alice"] == pytest.approx(14.0), "12 automatic points and 2 by hand"
     assert "Well argued" in day["force_feedback"] and "kept the hand grading of 1" in day["force"].stdout
 
@@ -156,7 +161,8 @@ def test_make_clean_keeps_the_class_work_and_a_regrade_gives_the_same_grades(day
     assert regrade.returncode == 0, regrade.stdout[-3000:] + regrade.stderr[-3000:]
     assert "3 the ledger called graded but the gradebook or autograded/ did not have, graded again" in regrade.stdout
     assert day["regrade_grades"] == day["force_grades"]
-    assert day["regrade_manual"][:2] == (2.0, COMMENT)
+    assert day["regrade_manual"] == (2.0, COMMENT, False)
+    assert "hand grading to check" not in regrade.stdout, "an unchanged answer is no alarm after make clean"
     assert "Well argued" in day["regrade_feedback"], "the feedback made again shows the hand grading"
 
 
@@ -177,12 +183,20 @@ def test_a_changed_hand_graded_answer_keeps_its_grade_and_is_named_for_a_look(da
     assert (points, comment, needs_manual) == (2.0, COMMENT, True)
 
 
+def test_an_assignment_nobody_handed_in_yet_is_left_out_of_the_export(day):
+    out = day["not_handed_in"].stdout
+    assert day["not_handed_in"].returncode == 0, out[-3000:] + day["not_handed_in"].stderr[-3000:]
+    assert "export: 02_epsilon_greedy left out of grades.csv: nobody has handed in yet" in out, out[-2000:]
+    assert day["not_handed_in_rows"] == {ASSIGNMENT}, "no column of zeros for work not set yet"
+
+
 def test_reset_copies_the_gradebook_and_the_ledger_aside_first(day):
     root = day["root"]
     assert day["reset"].returncode == 0, day["reset"].stderr
     (backup,) = (root / "backups").glob("2*[0-9]")
-    assert {"gradebook.db", "graded_jobs.json", "grades.csv"} <= {p.name for p in backup.iterdir()}
-    assert not (root / "gradebook.db").exists() and not (root / "graded_jobs.json").exists()
+    ledgers = ("gradebook.db", "graded_jobs.json", "graded_answers.json")
+    assert {*ledgers, "grades.csv"} <= {p.name for p in backup.iterdir()}
+    assert not any((root / name).exists() for name in ledgers)
     assert not (root / "autograded").exists() and (root / "submitted" / "alice" / ASSIGNMENT / NOTEBOOK).is_file()
 
 
@@ -230,6 +244,28 @@ def test_an_lms_zip_of_each_layout_is_collected(lms, layout):
     collected = collect_zips(root, "02_epsilon_greedy", layout)
     assert collected.notebooks == 1 and not collected.skipped
     assert (root / "submitted" / student / "02_epsilon_greedy" / "02_epsilon_greedy.ipynb").is_file()
+
+
+@pytest.mark.parametrize("layout", ["canvas", "moodle", "blackboard", "plain"])
+def test_two_downloads_holding_one_students_notebook_stop_before_collecting_and_say_which(tmp_path, layout):
+    from grading.collect import LMS_PATTERNS, CollectFailed, collect_zips, duplicates
+
+    archive = tmp_path / "downloaded" / "02_epsilon_greedy" / "archive"
+    archive.mkdir(parents=True)
+    student = {"moodle": "31337"}.get(layout, "annstudent")
+    _, old = lms_zip(layout, student, release_notebook("02_epsilon_greedy"))
+    _, new = lms_zip(layout, student, finished_notebook("02_epsilon_greedy"))
+    _, other = lms_zip(layout, {"moodle": "4711"}.get(layout, "bobstudent"), finished_notebook("02_epsilon_greedy"))
+    (archive / "submissions.zip").write_bytes(old)
+    (archive / "others.zip").write_bytes(other)
+    assert duplicates(archive, LMS_PATTERNS[layout]) == {}, "different students in two downloads are fine"
+    (archive / "submissions (1).zip").write_bytes(new)
+    with pytest.raises(CollectFailed) as failed:
+        collect_zips(tmp_path, "02_epsilon_greedy", layout)
+    message = str(failed.value)
+    assert f"{student}'s 02_epsilon_greedy.ipynb is in 2 downloads" in message, message
+    assert "'submissions (1).zip', 'submissions.zip'" in message and "Keep only the newest download" in message
+    assert not (tmp_path / "submitted").exists() and not (archive.parent / "extracted").exists()
 
 
 def test_a_download_the_pattern_does_not_match_stops_grading_loudly(lms):
