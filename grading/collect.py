@@ -93,12 +93,12 @@ def _offered_notebooks(archive: Path) -> list[tuple[str, str]]:
 def duplicates(archive: Path, pattern: str) -> dict[tuple[str, str], list[str]]:
     """{(student, notebook): the downloads holding it} for every notebook that more than one download holds."""
     regexp = re.compile(pattern)
-    holders: dict[tuple[str, str], list[str]] = {}
+    holders: dict[tuple[str, str], set[str]] = {}
     for download, path in _offered_notebooks(archive):
         match = regexp.match(path)
         if match:
-            holders.setdefault((match.group("student_id"), match.group("file_id")), []).append(download)
-    return {key: sorted(set(where)) for key, where in holders.items() if len(set(where)) > 1}
+            holders.setdefault((match.group("student_id"), match.group("file_id")), set()).add(download)
+    return {key: sorted(where) for key, where in holders.items() if len(where) > 1}
 
 
 def collect_zips(root: Path, assignment: str, lms: str | None) -> Collected:

@@ -32,11 +32,11 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from .receipts import is_test_cell
+from .report import TIMED_OUT
 
 __all__ = ["HIDDEN_BEGIN", "HIDDEN_END", "HideHiddenTests", "OfflineMath", "hide_hidden_tests", "math_to_mathml",
            "polish_page", "polish_pages", "short_traceback"]
 
-TIMED_OUT = "CellTimeoutError"
 TIMED_OUT_MESSAGE = ("this cell did not finish within the grader's time limit, so it was stopped and scores 0. "
                      "Look for a loop that never ends (a while loop whose condition never becomes false) or for "
                      "work that takes far longer than it should; the line it was running is shown above.")

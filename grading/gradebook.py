@@ -44,8 +44,7 @@ def hand_given(grade) -> set[str]:
     """The fields of MANUAL_GRADE the instructor set on this grade.
 
     Autograding never writes a manual score, so any manual score is the instructor's, 0 included
-    (a hand-given 0 is a grade). Formgrader stores an extra credit of 0 beside a manual score;
-    only a non-zero extra credit counts on its own.
+    (a hand-given 0 is a grade). An extra credit of 0 adds nothing: only a non-zero one counts on its own.
     """
     given = set()
     if grade.manual_score is not None:
