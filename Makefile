@@ -10,10 +10,11 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml $(wildcard jupyter-config/*)
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt -e ".[test]"
+	mkdir -p $(VENV)/etc/jupyter && cp jupyter-config/* $(VENV)/etc/jupyter/
 	touch $(STAMP)
 
 lab: install  ## open the course in JupyterLab

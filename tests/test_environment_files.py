@@ -1,7 +1,10 @@
 """requirements.txt, environment.yml, pyproject.toml, postBuild and .ci/run agree with each other and the README."""
 
+import json
 import os
 import re
+import sys
+from pathlib import Path
 
 import yaml
 
@@ -51,6 +54,27 @@ def test_postbuild_installs_the_course_package(repo):
     postbuild = repo / "postBuild"
     assert os.access(postbuild, os.X_OK), "postBuild must be executable for Binder"
     assert "pip install --no-deps -e ." in postbuild.read_text()
+
+
+def test_this_environment_has_the_courses_jupyter_settings(repo):
+    """make install (and every route below) copies jupyter-config/ to the environment's etc/jupyter/."""
+    installed = Path(sys.prefix) / "etc" / "jupyter"
+    for source in sorted((repo / "jupyter-config").iterdir()):
+        copy = installed / source.name
+        assert copy.is_file() and copy.read_bytes() == source.read_bytes(), \
+            f"{copy} is not jupyter-config/{source.name}: run make install again"
+
+
+def test_every_install_route_copies_the_jupyter_settings(repo):
+    routes = {"Makefile": "cp jupyter-config/* $(VENV)/etc/jupyter/",
+              "README.md": "cp jupyter-config/* .venv/etc/jupyter/",
+              "postBuild": "cp jupyter-config/* ",
+              "hub/setup.sh": 'cp "$HERE/jupyter-config/"* "$PREFIX/venv/etc/jupyter/"',
+              "hub/kubernetes/Dockerfile": 'cp jupyter-config/* "${CONDA_DIR}/etc/jupyter/"'}
+    for route, command in routes.items():
+        assert command in (repo / route).read_text(), f"{route} does not copy jupyter-config/ ({command})"
+    assert json.loads((repo / "jupyter-config" / "jupyter_config.json").read_text()) == \
+        {"KernelManager": {"transport_encryption": "auto"}}
 
 
 def test_ci_runs_the_readme_test_command(repo):

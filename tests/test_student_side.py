@@ -33,7 +33,9 @@ REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments()
 CHECKS = {"check", "check_close", "check_shape", "check_int", "fail"}  # what makes a visible test check something
 SUCCESS = "Success! Your notebook passes all the tests."
-NOT_CLEAN = ("Partial credit", "cannot be converted", "VALIDATION FAILED", "Traceback")
+# Validate's whole output for a correct notebook is its verdict: nothing of these, and no line but the verdict.
+NOT_CLEAN = ("Partial credit", "cannot be converted", "VALIDATION FAILED", "Traceback", "WARNING", "Warning",
+             "Error")
 
 
 def release(assignment: str) -> nbformat.NotebookNode:
@@ -173,6 +175,8 @@ def test_a_correct_notebook_validates_cleanly_in_a_folder_of_its_own(validated, 
     assert SUCCESS in output, f"{assignment} filled in with {name}: Validate did not succeed:\n{output[-4000:]}"
     found = [word for word in NOT_CLEAN if word in output]
     assert not found, f"{assignment} filled in with {name}: Validate says {found}:\n{output[-4000:]}"
+    assert output.strip() == SUCCESS, f"{assignment} filled in with {name}: Validate says more than its verdict:\n" \
+                                      f"{output[-4000:]}"
 
 
 @pytest.mark.notebooks
