@@ -101,6 +101,14 @@ def duplicates(archive: Path, pattern: str) -> dict[tuple[str, str], list[str]]:
     return {key: sorted(where) for key, where in holders.items() if len(where) > 1}
 
 
+def configured_pattern(root: Path) -> str | None:
+    """c.FileNameCollectorPlugin.named_regexp of the course's nbgrader_config.py, where an instructor set their own."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    return config.FileNameCollectorPlugin.get("named_regexp")
+
+
 def collect_zips(root: Path, assignment: str, lms: str | None) -> Collected:
     """nbgrader's zip_collect for one assignment, with the LMS's pattern; a skipped notebook raises CollectFailed."""
     from nbgrader.apps.zipcollectapp import ZipCollectApp
@@ -116,7 +124,9 @@ def collect_zips(root: Path, assignment: str, lms: str | None) -> Collected:
         if lms not in LMS_PATTERNS:
             raise CollectFailed(f"unknown LMS {lms!r}: choose one of {', '.join(sorted(LMS_PATTERNS))}")
         argv.append(f"--FileNameCollectorPlugin.named_regexp={LMS_PATTERNS[lms]}")
-        twice = duplicates(archive, LMS_PATTERNS[lms])
+    pattern = LMS_PATTERNS[lms] if lms is not None else configured_pattern(root)
+    if pattern:
+        twice = duplicates(archive, pattern)
         if twice:
             (student, notebook), where = next(iter(twice.items()))
             more = f" (and {len(twice) - 1} more notebook(s) like it)" if len(twice) > 1 else ""

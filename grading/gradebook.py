@@ -54,6 +54,18 @@ def hand_given(grade) -> set[str]:
     return given
 
 
+def hand_grading_to_check(db_url: str, assignments: list[str]) -> list[tuple[str, str, str]]:
+    """(student, assignment, "notebook: cell") of every hand-graded answer of `assignments` still marked as
+    needing a manual grade: one that changed after it was graded by hand, until it is graded by hand again."""
+    from nbgrader.api import Grade, Gradebook
+
+    with quiet_sqlalchemy(), Gradebook(db_url) as gradebook:
+        marked = gradebook.db.query(Grade).filter(Grade.needs_manual_grade.is_(True)).all()
+        found = [(g.student.id, g.assignment.name, f"{g.notebook.name}: {g.name}") for g in marked
+                 if hand_given(g) and g.assignment.name in assignments]
+    return sorted(found)
+
+
 def gradebook_url(root: Path) -> str:
     """``$DQN_GRADEBOOK_URL``, or the SQLite file ``gradebook.db`` of the course folder."""
     return os.environ.get(URL_VARIABLE) or f"sqlite:///{Path(root) / 'gradebook.db'}"

@@ -254,7 +254,7 @@ def grade(root: Path, names: list[str], collect_zips: bool, failures: list, note
           + (f"; {unbacked} the ledger called graded but the gradebook or autograded/ did not have, graded again"
              if unbacked else ""), flush=True)
     start = time.perf_counter()
-    hand_graded = []
+    hand_graded, named = [], set()
     from grading.report import run_problems
 
     def recorded(result):
@@ -265,6 +265,7 @@ def grade(root: Path, names: list[str], collect_zips: bool, failures: list, note
         if outcome.hand_graded:
             hand_graded.append((result.value.student, result.value.assignment))
         for cell in outcome.to_look_at:
+            named.add((result.value.student, result.value.assignment, cell))
             notes.append({"student": result.value.student, "assignment": result.value.assignment,
                           "problem": "hand grading to check",
                           "detail": f"{cell} changed since you graded it by hand: its grade is kept and marked "
@@ -274,14 +275,15 @@ def grade(root: Path, names: list[str], collect_zips: bool, failures: list, note
                 for problem in run_problems(result.value.student, result.value.assignment, json.loads(content)):
                     notes.append({"student": problem.student, "assignment": problem.assignment,
                                   "problem": problem.problem, "detail": problem.detail})
-        for cell in outcome.still_to_look_at:
-            notes.append({"student": result.value.student, "assignment": result.value.assignment,
-                          "problem": "hand grading to check",
-                          "detail": f"{cell} changed since you graded it by hand and is not graded again yet: "
-                                    "its old grade is kept and still marked as needing a manual grade"})
 
     results = run_jobs(autograde, jobs, workers=workers, scheduler=scheduler, description="grading",
                        on_result=recorded)
+    # Every run names what still waits for a hand grade, whether or not it graded that submission now.
+    for student, assignment, cell in gradebook.hand_grading_to_check(db_url, names):
+        if (student, assignment, cell) not in named:
+            notes.append({"student": student, "assignment": assignment, "problem": "hand grading to check",
+                          "detail": f"{cell} changed since you graded it by hand and is not graded again yet: "
+                                    "its old grade is kept and still marked as needing a manual grade"})
     for student, assignment in hand_graded:
         regenerate_feedback(root, student, assignment)
     seconds = time.perf_counter() - start

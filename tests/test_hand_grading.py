@@ -87,10 +87,27 @@ def test_a_changed_answer_stays_marked_at_every_regrade_until_it_is_graded_again
     assert not forced.to_look_at and forced.still_to_look_at == [f"{ASSIGNMENT}: {ANSWER}"]
     assert answer_grade(root)[:2] == (0.0, True), "a --force regrade does not clear the mark"
 
+    named = [("alice", ASSIGNMENT, f"{ASSIGNMENT}: {ANSWER}")]
+    assert gradebook.hand_grading_to_check(url(root), [ASSIGNMENT]) == named, "a plain rerun names it too"
+    assert gradebook.hand_grading_to_check(url(root), ["02_epsilon_greedy"]) == [], "only the assignments asked"
+
     grade_by_hand(root, 2.0)
+    assert gradebook.hand_grading_to_check(url(root), [ASSIGNMENT]) == [], "graded again: no longer named"
     after = record(root, "Second thoughts: the shaping term pays for getting closer.", "resubmitted")
     assert not after.to_look_at and not after.still_to_look_at
     assert answer_grade(root) == (2.0, False, 2.0)
+
+
+def test_extra_credit_survives_a_regrade_and_a_resubmission(root):
+    record(root, "The shaping term pays for getting closer.")
+    grade_by_hand(root, 2.0)
+    with Gradebook(url(root)) as book:
+        book.find_grade(ANSWER, ASSIGNMENT, ASSIGNMENT, "alice").extra_credit = 1.0
+        book.db.commit()
+    record(root, "The shaping term pays for getting closer.", "again")
+    assert answer_grade(root) == (2.0, False, 3.0), "2 points and 1 extra"
+    record(root, "The shaping term pays for getting closer, and legs down pay.", "resubmitted")
+    assert answer_grade(root) == (2.0, True, 3.0), "kept, and marked for a look"
 
 
 def test_make_clean_raises_no_false_alarm_and_a_real_change_is_still_seen(root):

@@ -5,21 +5,27 @@ scripts/grade.py as the README says:
 
 1. a class of three is graded; a written answer is graded by hand (points and a comment);
 2. ``--force`` regrades: the hand grading is still in the gradebook, grades.csv and the feedback page;
+   so does a ``--force`` stopped by Ctrl-C and the rerun that finishes it;
 3. a rerun with nothing new releases nothing, grades nothing, plays no agent;
 4. ``make clean``, then a regrade: submissions and hand grading are still there, the grades are right;
 5. an LMS-renamed notebook is graded under the release's name, with a warning;
-6. a resubmission whose hand-graded answer changed keeps its grade, named for a look;
+6. a resubmission whose hand-graded answer changed keeps its grade, named for a look, and a plain rerun
+   names it again until it is graded by hand;
 7. notebook 02 is released too, and nobody hands it in: grades.csv leaves it out;
 8. ``--reset`` copies the gradebook and the ledger aside, and grading starts afresh.
 
-And LMS downloads: a zip of each layout (Canvas, Moodle, Blackboard, plain folders) is
-collected by ``--zip --lms NAME``; a download the pattern does not match stops the run.
+And LMS downloads, each test in a course of its own: a zip of each layout (Canvas, Moodle,
+Blackboard, plain folders) is collected by ``--zip --lms NAME``; the submitted folders a collection
+replaces are copied to backups/ first; a download the pattern does not match stops the run and
+gradebook.db is restored; two downloads holding one student's notebook stop it, with an LMS's
+pattern or the instructor's own.
 """
 
 import csv
 import io
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -85,6 +91,20 @@ def feedback_text(root: Path, student: str) -> str:
     return (root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
 
 
+def interrupted_grade(root: Path, *args: str) -> tuple[int, str]:
+    """grade.py stopped by a Ctrl-C (SIGINT) once it has started grading; its exit code and output."""
+    process = subprocess.Popen([sys.executable, "scripts/grade.py", *args], cwd=root, env=nbgrader_environment(),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said = []
+    for line in process.stdout:
+        said.append(line)
+        if line.startswith("grading ") and "submission(s)" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    said.append(process.communicate(timeout=600)[0])
+    return process.returncode, "".join(said)
+
+
 def tree(folder: Path) -> dict:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -100,10 +120,15 @@ def day(tmp_path_factory):
     hand_in(root, "bob", release_notebook())
     hand_in(root, "carol", wrong)
     steps = {"first": run_grade(root, ASSIGNMENT, "--workers", "2")}
+    steps["first_grades"] = grades_csv(root)
     grade_by_hand(root, "alice", 2.0, COMMENT)
     steps["force"] = run_grade(root, ASSIGNMENT, "--force", "--workers", "2", "--no-report")
     steps["force_grades"], steps["force_manual"] = grades_csv(root), manual(root, "alice")
     steps["force_feedback"] = feedback_text(root, "alice")
+    steps["interrupted"] = interrupted_grade(root, ASSIGNMENT, "--force", "--no-report")
+    steps["after_interrupt"] = run_grade(root, ASSIGNMENT, "--no-report")
+    steps["after_interrupt_grades"] = grades_csv(root)
+    steps["after_interrupt_manual"] = manual(root, "alice")
     steps["nothing_new"] = run_grade(root, ASSIGNMENT)
     submitted_before = tree(root / "submitted")
     steps["clean"] = subprocess.run(["make", "clean"], cwd=root, capture_output=True, text=True, timeout=300)
@@ -123,6 +148,7 @@ def day(tmp_path_factory):
     hand_in(root, "alice", resubmitted)
     steps["resubmitted"] = run_grade(root, ASSIGNMENT, "--no-report")
     steps["resubmitted_manual"] = manual(root, "alice")
+    steps["plain_rerun"] = run_grade(root, ASSIGNMENT, "--no-report")
     steps["not_handed_in"] = run_grade(root, ASSIGNMENT, "02_epsilon_greedy", "--no-report")
     with open(root / "grades.csv", newline="") as f:
         steps["not_handed_in_rows"] = {row["assignment"] for row in csv.DictReader(f)}
@@ -132,8 +158,18 @@ def day(tmp_path_factory):
 
 def test_the_first_grading_gives_the_right_grades(day):
     assert day["first"].returncode == 0, day["first"].stdout[-3000:] + day["first"].stderr[-3000:]
-    grades = day["force_grades"]
+    grades = day["first_grades"]
     assert grades["bob"] == 0 and 0 < grades["carol"] < grades["alice"], grades
+    assert grades["alice"] == pytest.approx(12.0), "every automatic point, the written answer not graded yet"
+
+
+def test_hand_grading_survives_a_ctrl_c_and_the_rerun_that_finishes(day):
+    code, out = day["interrupted"]
+    assert code == 130 and "grading interrupted" in out, out[-3000:]
+    rerun = day["after_interrupt"]
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    assert day["after_interrupt_manual"] == (2.0, COMMENT, False)
+    assert day["after_interrupt_grades"] == day["force_grades"]
 
 
 def test_force_keeps_the_hand_grading_in_the_gradebook_the_export_and_the_feedback(day):
@@ -181,6 +217,10 @@ def test_a_changed_hand_graded_answer_keeps_its_grade_and_is_named_for_a_look(da
     assert f"alice: {ASSIGNMENT}: hand grading to check: {ASSIGNMENT}: {ANSWER} changed since you graded it" in out
     points, comment, needs_manual = day["resubmitted_manual"]
     assert (points, comment, needs_manual) == (2.0, COMMENT, True)
+    rerun = day["plain_rerun"].stdout
+    assert "grading 0 submission(s)" in rerun, rerun[-2000:]
+    assert f"alice: {ASSIGNMENT}: hand grading to check: {ASSIGNMENT}: {ANSWER} changed since you graded it" \
+        in rerun, "a plain rerun names it again: " + rerun[-2000:]
 
 
 def test_an_assignment_nobody_handed_in_yet_is_left_out_of_the_export(day):
@@ -219,38 +259,38 @@ def lms_zip(layout: str, student: str, notebook: dict, name: str = "02_epsilon_g
 
 
 @pytest.fixture(scope="module")
-def lms(tmp_path_factory):
-    """For each layout, a course whose downloaded/02_epsilon_greedy/archive/ holds that LMS's zip."""
-    from grading.collect import LMS_PATTERNS
+def lms_template(tmp_path_factory) -> Path:
+    return copy_course(tmp_path_factory.mktemp("lms") / "template", "tests", "data")
 
-    template = copy_course(tmp_path_factory.mktemp("lms") / "template", "tests", "data")
-    courses = {}
-    for layout in LMS_PATTERNS:
-        root = tmp_path_factory.mktemp(layout) / "course"
-        shutil.copytree(template, root)
+
+@pytest.fixture
+def lms(lms_template, tmp_path):
+    """lms(layout): a course of its own whose downloaded/02_epsilon_greedy/archive/ holds that LMS's zip."""
+
+    def course(layout: str) -> tuple[Path, str]:
+        root = tmp_path / layout / "course"
+        shutil.copytree(lms_template, root)
         student = {"moodle": "31337"}.get(layout, "annstudent")
         name, content = lms_zip(layout, student, finished_notebook("02_epsilon_greedy"))
         (root / "downloaded" / "02_epsilon_greedy" / "archive").mkdir(parents=True)
         (root / "downloaded" / "02_epsilon_greedy" / "archive" / name).write_bytes(content)
-        courses[layout] = (root, student)
-    return courses
+        return root, student
+
+    return course
 
 
 @pytest.mark.parametrize("layout", ["canvas", "moodle", "blackboard", "plain"])
 def test_an_lms_zip_of_each_layout_is_collected(lms, layout):
     from grading.collect import collect_zips
 
-    root, student = lms[layout]
+    root, student = lms(layout)
     collected = collect_zips(root, "02_epsilon_greedy", layout)
     assert collected.notebooks == 1 and not collected.skipped
     assert (root / "submitted" / student / "02_epsilon_greedy" / "02_epsilon_greedy.ipynb").is_file()
 
 
-@pytest.mark.parametrize("layout", ["canvas", "moodle", "blackboard", "plain"])
-def test_two_downloads_holding_one_students_notebook_stop_before_collecting_and_say_which(tmp_path, layout):
-    from grading.collect import LMS_PATTERNS, CollectFailed, collect_zips, duplicates
-
-    archive = tmp_path / "downloaded" / "02_epsilon_greedy" / "archive"
+def two_downloads_of_one_student(archive: Path, layout: str) -> str:
+    """Three LMS zips in archive/: two hold the same student's notebook; that student."""
     archive.mkdir(parents=True)
     student = {"moodle": "31337"}.get(layout, "annstudent")
     _, old = lms_zip(layout, student, release_notebook("02_epsilon_greedy"))
@@ -258,8 +298,20 @@ def test_two_downloads_holding_one_students_notebook_stop_before_collecting_and_
     _, other = lms_zip(layout, {"moodle": "4711"}.get(layout, "bobstudent"), finished_notebook("02_epsilon_greedy"))
     (archive / "submissions.zip").write_bytes(old)
     (archive / "others.zip").write_bytes(other)
-    assert duplicates(archive, LMS_PATTERNS[layout]) == {}, "different students in two downloads are fine"
     (archive / "submissions (1).zip").write_bytes(new)
+    return student
+
+
+@pytest.mark.parametrize("layout", ["canvas", "moodle", "blackboard", "plain"])
+def test_two_downloads_holding_one_students_notebook_stop_before_collecting_and_say_which(tmp_path, layout):
+    from grading.collect import LMS_PATTERNS, CollectFailed, collect_zips, duplicates
+
+    archive = tmp_path / "downloaded" / "02_epsilon_greedy" / "archive"
+    student = two_downloads_of_one_student(archive, layout)
+    moved = archive.parent / "submissions (1).zip"
+    (archive / "submissions (1).zip").rename(moved)
+    assert duplicates(archive, LMS_PATTERNS[layout]) == {}, "different students in two downloads are fine"
+    moved.rename(archive / "submissions (1).zip")
     with pytest.raises(CollectFailed) as failed:
         collect_zips(tmp_path, "02_epsilon_greedy", layout)
     message = str(failed.value)
@@ -268,20 +320,47 @@ def test_two_downloads_holding_one_students_notebook_stop_before_collecting_and_
     assert not (tmp_path / "submitted").exists() and not (archive.parent / "extracted").exists()
 
 
-def test_a_download_the_pattern_does_not_match_stops_grading_loudly(lms):
-    root, _ = lms["moodle"]
-    shutil.rmtree(root / "submitted", ignore_errors=True)
+def test_two_downloads_stop_grading_with_the_instructors_own_pattern_too(lms_template, tmp_path):
+    from grading.collect import LMS_PATTERNS
+
+    root = tmp_path / "course"
+    shutil.copytree(lms_template, root)
+    with open(root / "nbgrader_config.py", "a") as config:  # as the README says for another LMS
+        config.write(f"\nc.FileNameCollectorPlugin.named_regexp = {LMS_PATTERNS['plain']!r}\n")
+    student = two_downloads_of_one_student(root / "downloaded" / "02_epsilon_greedy" / "archive", "plain")
+    result = run_grade(root, "02_epsilon_greedy", "--zip", "--no-report", timeout=600)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"{student}'s 02_epsilon_greedy.ipynb is in 2 downloads" in result.stderr, result.stderr[-2000:]
+    assert not (root / "submitted").exists(), "nothing was collected"
+
+
+def test_a_download_the_pattern_does_not_match_stops_grading_loudly_and_restores_the_gradebook(lms):
+    from grading.gradebook import template_gradebook
+
+    root, _ = lms("moodle")
+    before = template_gradebook(["02_epsilon_greedy"], ["earlier"])
+    (root / "gradebook.db").write_bytes(before)
     result = run_grade(root, "02_epsilon_greedy", "--zip", "--lms", "canvas", "--no-report", timeout=600)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "were not collected with --lms canvas" in result.stderr and "--lms {" in result.stderr, result.stderr
     assert not (root / "grades.csv").exists(), "nothing is exported from a collection that failed"
+    assert "gradebook.db restored from gradebook.db.backup" in result.stderr, result.stderr
+    assert (root / "gradebook.db").read_bytes() == before, "the gradebook is as it was before the run"
 
 
-def test_grading_an_lms_download_end_to_end(lms):
-    root, student = lms["canvas"]
-    shutil.rmtree(root / "submitted", ignore_errors=True)
+def test_grading_an_lms_download_end_to_end_keeps_what_it_replaces(lms):
+    root, student = lms("canvas")
+    earlier = release_notebook("02_epsilon_greedy")
+    earlier["metadata"]["handed_in"] = "before the deadline"
+    folder = root / "submitted" / student / "02_epsilon_greedy"
+    folder.mkdir(parents=True)
+    (folder / "02_epsilon_greedy.ipynb").write_text(json.dumps(earlier))
+    kept = (folder / "02_epsilon_greedy.ipynb").read_bytes()
     result = run_grade(root, "02_epsilon_greedy", "--zip", "--lms", "canvas", "--no-report", timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     with open(root / "grades.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["assignment"] == "02_epsilon_greedy"]
     assert [(r["student_id"], float(r["score"]), float(r["max_score"])) for r in rows] == [(student, 12.0, 12.0)]
+    (backup,) = (root / "backups").glob(f"*/submitted/{student}/02_epsilon_greedy/02_epsilon_greedy.ipynb")
+    assert backup.read_bytes() == kept, "the folder the collection replaced was copied to backups/ first"
+    assert (folder / "02_epsilon_greedy.ipynb").read_bytes() != kept, "and replaced by the download"
