@@ -65,6 +65,9 @@ class ExecuteUntilTheKernelDies(Execute):
 
     sandbox = Bool(True, help="Run every kernel in the bubblewrap sandbox of grading/sandbox.py. Only "
                               "`scripts/grade.py --no-sandbox` turns it off, for trusted submissions.").tag(config=True)
+    receipts = Bool(True, help="Give every test cell its receipt. Only tests/test_cheats.py turns it off, in a "
+                               "throw-away course, to show that each cheat it stops would score without it."
+                    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,7 +80,7 @@ class ExecuteUntilTheKernelDies(Execute):
         from grading import receipts
 
         self._running = cell  # the cell to blame should the kernel die now
-        if not receipts.is_test_cell(cell):
+        if not (self.receipts and receipts.is_test_cell(cell)):
             return super().preprocess_cell(cell, resources, index)
         source, receipt = cell.source, receipts.new_receipt()
         cell.source = receipts.with_receipt(source, receipt)

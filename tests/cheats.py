@@ -8,7 +8,12 @@ what the blank scores (receipts, grading/receipts.py), and each that reaches int
 IPython, ``sys`` or a library must be listed for review (grading/tampering.py).
 tests/test_cheats.py grades the bank.
 
-``CHEATS`` maps a name to ``(family, code)``.
+``CHEATS`` maps a name to ``(family, code)``. Receipts are what stop the families in
+``STOPPED_BY_RECEIPTS``: graded with receipts off (the control run), each of those cheats must
+score, or the bank would not show what receipts stop. The other families cannot score on an
+unfinished notebook in any case (a patched library does not finish a stub; text printed in an
+answer cell is no test's output): they are here for the review list, which must flag the first
+and leave the second alone.
 """
 
 import base64
@@ -25,9 +30,12 @@ def _three_ways(family: str, direct: str, built_name: str) -> dict:
             f"{family}_encoded": (family, _encoded(direct))}
 
 
+# The shell reached without naming get_ipython() anywhere in the cell: only the computed names give it away.
+SHELL_BUILT = 'shell = getattr(__import__("IPython"), "get_" + "ipython")()\n'
+
 # Every later cell runs as an empty cell: no test can fail.
 BLANK_EVERY_CELL = "get_ipython().input_transformers_post.append(lambda lines: [])"
-BLANK_BUILT = 'getattr(get_ipython(), "input_" + "transformers_post").append(lambda lines: [])'
+BLANK_BUILT = SHELL_BUILT + 'getattr(shell, "input_" + "transformers_post").append(lambda lines: [])'
 
 # Every later cell is wrapped in try/except BaseException: pass.
 FORGIVE_EVERY_CELL = '''
@@ -39,17 +47,17 @@ class _Forgive(_ast.NodeTransformer):
         return _ast.fix_missing_locations(node)
 get_ipython().ast_transformers.append(_Forgive())
 '''
-FORGIVE_BUILT = FORGIVE_EVERY_CELL.replace("get_ipython().ast_transformers",
-                                           'getattr(get_ipython(), "ast_" + "transformers")')
+FORGIVE_BUILT = SHELL_BUILT + FORGIVE_EVERY_CELL.replace("get_ipython().ast_transformers",
+                                                         'getattr(shell, "ast_" + "transformers")')
 
 # Every exception is swallowed by a handler that shows nothing.
 SWALLOW = "get_ipython().set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)"
-SWALLOW_BUILT = ('getattr(get_ipython(), "set_" + "custom_exc")((BaseException,), '
-                 'lambda shell, etype, value, tb, tb_offset=None: None)')
+SWALLOW_BUILT = SHELL_BUILT + ('getattr(shell, "set_" + "custom_exc")((BaseException,), '
+                               'lambda shell, etype, value, tb, tb_offset=None: None)')
 
 # Tracebacks are never shown (the trick nbgrader closed in jupyter/nbgrader#1324).
 HIDE_TRACEBACKS = "get_ipython().showtraceback = lambda *args, **kwargs: None"
-HIDE_BUILT = 'setattr(get_ipython(), "show" + "traceback", lambda *args, **kwargs: None)'
+HIDE_BUILT = SHELL_BUILT + 'setattr(shell, "show" + "traceback", lambda *args, **kwargs: None)'
 
 CHEATS = {
     **_three_ways("input_transformer", BLANK_EVERY_CELL, BLANK_BUILT),
@@ -66,15 +74,18 @@ import numpy as np
 np.allclose = lambda *args, **kwargs: True
 np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
 '''),
-    # A trace function that jumps every cell to its last line: the cell "ends" without its checks.
+    # A trace function that jumps each cell from its first line after the imports to its last statement:
+    # the imports ran, the checks did not, and the cell "ends" saying passed.
     "settrace_cuts_cells": ("sys", '''
-import sys
+import ast, linecache, sys
 def _to_the_end(frame, event, arg):
-    if frame.f_code.co_name != "<module>":
+    name = frame.f_code.co_filename
+    if frame.f_code.co_name != "<module>" or not ("ipykernel_" in name or name.startswith("<ipython-input")):
         return None
-    last = max(line for _, _, line in frame.f_code.co_lines() if line)
+    last = ast.parse("".join(linecache.getlines(name))).body[-1].lineno
     def _jump(frame, event, arg):
-        if event == "line" and frame.f_lineno < last:
+        text = linecache.getline(name, frame.f_lineno).lstrip()
+        if event == "line" and frame.f_lineno < last and not text.startswith(("import ", "from ", "#")):
             try:
                 frame.f_lineno = last
             except ValueError:
@@ -88,3 +99,6 @@ print("passed: greedy_action, epsilon_greedy_action, decay_epsilon and linear_ep
 print("Success! Your notebook passes all the tests.")
 '''),
 }
+
+#: The families whose cheats receipts stop (grading/receipts.py); the control run shows each would score.
+STOPPED_BY_RECEIPTS = {"input_transformer", "ast_transformer", "custom_exception_handler", "showtraceback", "sys"}

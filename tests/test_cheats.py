@@ -2,9 +2,11 @@
 
 One cohort of notebook 02 in a throw-away course: an honest blank notebook, each cheat
 added to a blank notebook, the finished solution, and each planted mistake of 02. Each
-cheat scores exactly what the honest blank scores; each that reaches into IPython, ``sys``
-or a library is listed for review in the summary and the report; the solution and the
-planted mistakes keep the scores they earn in-process, and none is flagged.
+cheat that receipts stop scores exactly what the honest blank scores, and the control run,
+the same cheats graded in a second course with receipts off, shows that each would have
+scored more; each that reaches into IPython, ``sys`` or a library is listed for review in
+the summary and the report; the solution and the planted mistakes keep the scores they earn
+in-process, and none is flagged.
 """
 
 import csv
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cheats import CHEATS
+from cheats import CHEATS, STOPPED_BY_RECEIPTS
 from notebook_cells import Mistake, run_graded_cells
 from release import copy_course, nbgrader_environment
 from solution_code import finished_notebook
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.notebooks
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "02_epsilon_greedy"
 MISTAKES = {f"mistake_{i}": (name, replacements) for i, (name, replacements, *_) in enumerate(MISTAKES_02)}
+STOPPED = sorted(name for name, (family, _) in CHEATS.items() if family in STOPPED_BY_RECEIPTS)
 
 
 def release_notebook() -> dict:
@@ -52,20 +55,35 @@ def with_mistake(replacements) -> dict:
     return notebook
 
 
+def grade_cohort(root: Path, cohort: dict[str, dict], *options: str) -> subprocess.CompletedProcess:
+    for student, notebook in cohort.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(notebook, indent=1))
+    result = subprocess.run([sys.executable, "scripts/grade.py", ASSIGNMENT, "--workers", "2", *options], cwd=root,
+                            env=nbgrader_environment(), capture_output=True, text=True, timeout=3000)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("cheats") / "course")
     cohort = {"honest_blank": release_notebook(), "solution": finished_notebook(ASSIGNMENT)}
     cohort |= {f"cheat_{name}": with_cheat(code) for name, (_, code) in CHEATS.items()}
     cohort |= {student: with_mistake(replacements) for student, (_, replacements) in MISTAKES.items()}
-    for student, notebook in cohort.items():
-        folder = root / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(notebook, indent=1))
-    result = subprocess.run([sys.executable, "scripts/grade.py", ASSIGNMENT, "--workers", "2"], cwd=root,
-                            env=nbgrader_environment(), capture_output=True, text=True, timeout=3000)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return {"root": root, "result": result}
+    return {"root": root, "result": grade_cohort(root, cohort)}
+
+
+@pytest.fixture(scope="module")
+def without_receipts(tmp_path_factory):
+    """The control run: the cheats that receipts stop, graded in a course whose receipts are off."""
+    root = copy_course(tmp_path_factory.mktemp("control") / "course")
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.ExecuteUntilTheKernelDies.receipts = False  # the control run of tests/test_cheats.py\n")
+    cohort = {"honest_blank": release_notebook()} | {f"cheat_{name}": with_cheat(CHEATS[name][1]) for name in STOPPED}
+    grade_cohort(root, cohort, "--no-report")
+    return root
 
 
 def auto_scores(root, student: str) -> dict:
@@ -81,11 +99,16 @@ def review_lines(graded) -> str:
     return out[out.find("submissions for review"):]
 
 
-@pytest.mark.parametrize("cheat", sorted(CHEATS))
-def test_a_cheat_scores_what_the_honest_blank_scores(graded, cheat):
+@pytest.mark.parametrize("cheat", STOPPED)
+def test_a_cheat_scores_what_the_honest_blank_scores_and_would_score_without_receipts(graded, without_receipts,
+                                                                                       cheat):
     blank = auto_scores(graded["root"], "honest_blank")
     assert blank and sum(blank.values()) == 0, blank
     assert auto_scores(graded["root"], f"cheat_{cheat}") == blank
+    control = auto_scores(without_receipts, f"cheat_{cheat}")
+    assert auto_scores(without_receipts, "honest_blank") == blank, "receipts off change nothing for honest work"
+    assert sum(control.values()) > 0, f"without receipts the cheat scores nothing either: {control}, so this " \
+                                      "test cannot show that receipts stop it"
 
 
 @pytest.mark.parametrize("cheat", sorted(name for name, (family, _) in CHEATS.items() if family != "output"))

@@ -42,11 +42,12 @@ def test_every_cheat_but_printed_text_is_flagged_with_its_cell_and_line(cheat):
     if family == "output":
         assert not found, found
         return
-    assert found and all(f.cell == "cell greedy_action" and f.line >= 1 for f in found), found
-    expected = tampering.UNREADABLE if cheat.endswith("encoded") else tampering.TAMPERS
+    lines = code.strip().count("\n") + 1  # the cheat's own lines, at the top of the cell
+    assert found and all(f.cell == "cell greedy_action" and 1 <= f.line <= lines for f in found), found
+    expected = tampering.UNREADABLE if cheat.endswith(("encoded", "getattr")) else tampering.TAMPERS
     assert expected in {f.kind for f in found}, found
-    if cheat.endswith("encoded"):
-        assert tampering.TAMPERS not in {f.kind for f in found}, "an encoded string cannot be read, only seen"
+    if cheat.endswith(("encoded", "getattr")):  # the built names alone give these away
+        assert tampering.TAMPERS not in {f.kind for f in found}, "a built name cannot be read, only seen"
 
 
 @pytest.mark.parametrize("assignment", assignments())
@@ -62,6 +63,7 @@ def test_no_planted_mistake_is_flagged():
         notebook = finished_notebook(assignment)
         for grade_id, old, new in replacements:
             cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+            assert old in "".join(cell["source"]), f"{name}: {old!r} is not in {grade_id}: the mistake was not planted"
             cell["source"] = "".join(cell["source"]).replace(old, new)
         assert not tampering.notebook_findings(notebook), name
 
