@@ -94,6 +94,7 @@ class KernelTree:
         self.root = psutil.Process(pid)
         self.started = started
         self.samples: list[Sample] = []
+        self.periodic = 0  # samples the Sampler took, as against the marks and the end
         self.marks: dict[str, Sample] = {}
         self.lock = threading.Lock()
         self.running = True
@@ -118,10 +119,11 @@ class KernelTree:
                 continue
         return Sample(time.perf_counter() - self.started, rss, pss, cpu)
 
-    def sample(self) -> Sample:
+    def sample(self, periodic: bool = False) -> Sample:
         sample = self.measure()
         with self.lock:
             self.samples.append(sample)
+            self.periodic += periodic
         return sample
 
     def mark(self, name: str) -> None:
@@ -141,7 +143,7 @@ class Sampler(threading.Thread):
         while not self.stopped.wait(self.interval):
             for tree in list(self.trees):
                 if tree.running:
-                    tree.sample()
+                    tree.sample(periodic=True)
 
 
 def training_cell_index(notebook) -> int:
@@ -202,7 +204,7 @@ async def run_student(number: int, folder: Path, fast: bool, timeout: float, sam
             client.kc.stop_channels()
         await manager.shutdown_kernel(now=False)
     with tree.lock:
-        samples = list(tree.samples)
+        samples, periodic = list(tree.samples), tree.periodic
     start, stop = tree.marks["training_start"], tree.marks["training_end"]
     training_wall = stop.seconds - start.seconds
     return {
@@ -220,6 +222,7 @@ async def run_student(number: int, folder: Path, fast: bool, timeout: float, sam
         "training_started_s": start.seconds,
         "training_output": cell_text(notebook.cells[training]).strip(),
         "samples": len(samples),
+        "periodic_samples": periodic,
     }
 
 

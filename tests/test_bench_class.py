@@ -25,11 +25,17 @@ def test_two_students_fast(tmp_path, capsys):
         assert r["cpu_s"] > 0 and r["wall_s"] > 0 and r["cores"] > 0
         assert 0 < r["training_cpu_s"] <= r["cpu_s"] and 0 < r["training_wall_s"] < r["wall_s"]
         assert "500 env steps" in r["training_output"], "--fast must train 500 steps"
-        assert r["samples"] >= 2
+        # The sampler, not only the marks, measured: one sample every 0.5 s of the run; at least a third of
+        # them, since a loaded machine can hold up the sampling thread (it waits on /proc reads and the GIL).
+        assert r["periodic_samples"] >= r["wall_s"] / 0.5 / 3, (r["periodic_samples"], r["wall_s"])
+        assert r["samples"] == r["periodic_samples"] + 3, "the training marks and the end add three"
 
     sized = figures["sizing"]
     assert sized["students_per_core"] > 0 and sized["students_per_gib"] > 0
-    assert sized["students_per_core"] == pytest.approx(1 / sized["cores_per_student"])
+    # the sizing comes from what the students used: between the least and the most, and above every peak
+    training_cores = [r["training_cores"] for r in figures["per_student"]]
+    assert min(training_cores) <= sized["cores_per_student"] <= max(training_cores)
+    assert sized["gib_per_student"] * 1024 >= max(r["peak_rss_mib"] for r in figures["per_student"])
     rows = {(row["class_size"], row["training"]): row for row in sized["rows"]}
     assert set(rows) == {(30, 30), (30, 8), (200, 200), (200, 50), (1000, 1000), (1000, 250)}
     for row in sized["rows"]:
