@@ -6,6 +6,7 @@ Started by hub/setup.sh (which writes the settings below into hub.env next to th
     DQN_HUB_IP, DQN_HUB_PORT   where the hub listens (default 0.0.0.0:8000; tests use 127.0.0.1)
     DQN_HUB_INTERNAL_PORT, DQN_HUB_PROXY_API_PORT   the hub's and the proxy's own ports on 127.0.0.1 (8081, 8001)
     DQN_HUB_INSTRUCTOR  the instructor's user name (an admin of the hub)
+    DQN_HUB_GROUP       the class's Linux group: its members, and no one else, may log in (default dqn-course)
     DQN_HUB_MEM_LIMIT   address space per process of a student's server, e.g. "8G"
 
 Logins go through PAM: the machine's own accounts and passwords (hub/setup.sh makes them from a
@@ -68,7 +69,8 @@ c.ConfigurableHTTPProxy.command = [os.path.join(PREFIX, "proxy", "node_modules",
 
 c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.admin_users = {INSTRUCTOR}
-c.PAMAuthenticator.allowed_groups = {"dqn-course"}  # the roster's accounts (hub/setup.sh), no one else
+# the roster's accounts (hub/setup.sh), no one else
+c.PAMAuthenticator.allowed_groups = {os.environ.get("DQN_HUB_GROUP", "dqn-course")}
 c.PAMAuthenticator.open_sessions = False  # no login session bookkeeping in a container without systemd-logind
 
 c.JupyterHub.spawner_class = LimitedLocalProcessSpawner

@@ -10,3 +10,6 @@ import os
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.course_id = "dqn-lunar-lander"
 c.Exchange.root = os.environ.get("DQN_EXCHANGE_ROOT", "/opt/dqn-course/exchange")
+# Validate as in jupyter-config/nbgrader_config.py, which this file replaces: its whole output is its verdict.
+c.ValidateApp.log_level = "WARN"
+c.Execute.shutdown_kernel = "immediate"

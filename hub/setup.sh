@@ -5,8 +5,9 @@
 #   sudo hub/setup.sh --roster roster.csv --no-start           # the same, without starting it (hub/start.sh does)
 #
 # roster.csv: a header line "username,password,role", then one account a line; role is "student" or
-# "instructor" (exactly one). Options: --prefix DIR (default /opt/dqn-course), --ip IP (0.0.0.0),
-# --port PORT (8000), --mem-limit SIZE (8G: address space per process of a student's server).
+# "instructor" (exactly one). Options: --name NAME (default dqn-course: the class's Linux group and the
+# default prefix), --prefix DIR (default /opt/NAME), --ip IP (0.0.0.0), --port PORT (8000),
+# --mem-limit SIZE (8G: address space per process of a student's server).
 #
 # What it does, each step safe to run again:
 #   1. Debian packages it needs (Debian's python3.11 and its venv, npm, bubblewrap);
@@ -19,14 +20,17 @@
 #   4. nbgrader's exchange, PREFIX/exchange, writable by all (sticky, like /tmp), and the course id for all
 #      (hub/nbgrader_student_config.py, hub/nbgrader_instructor_config.py); nbgrader's own inbound
 #      folders let a student write a submission but not list others';
-#   5. the accounts of the roster: private homes (0700), in the group dqn-course (who may log in);
+#   5. the accounts of the roster: private homes (0700), in the group NAME (who may log in), the instructor
+#      too; their login shells (a JupyterLab terminal, SSH, su -) get the shared environment first on PATH
+#      and the exchange (/etc/profile.d/NAME.sh);
 #      the instructor's course folder ~INSTRUCTOR/dqn-lunar-lander: the whole repository (solutions/,
 #      the gradebook to come), readable by the instructor only;
 #   6. the hub's state in PREFIX/hub (its database and cookie secret, root's only), and PREFIX/hub/start.sh.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")/.." && pwd)"   # this repository
-PREFIX=/opt/dqn-course
+NAME=dqn-course
+PREFIX=""
 ROSTER=""
 IP=0.0.0.0
 PORT=8000
@@ -35,6 +39,7 @@ START=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --roster) ROSTER="$2"; shift 2 ;;
+        --name) NAME="$2"; shift 2 ;;
         --prefix) PREFIX="$2"; shift 2 ;;
         --ip) IP="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
@@ -43,6 +48,8 @@ while [ $# -gt 0 ]; do
         *) echo "setup.sh: unknown option $1 (see the top of hub/setup.sh)" >&2; exit 2 ;;
     esac
 done
+[[ "$NAME" =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "setup.sh: --name must be a Linux group name (a-z, 0-9, _ and -)" >&2; exit 2; }
+PREFIX="${PREFIX:-/opt/$NAME}"
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run it as root (it makes accounts and installs packages)" >&2; exit 1; }
 [ -f "$ROSTER" ] || { echo "setup.sh: give the class with --roster FILE.csv (username,password,role)" >&2; exit 1; }
 head -n 1 "$ROSTER" | grep -q '^username,password,role' \
@@ -105,15 +112,17 @@ mkdir -p "$PREFIX/venv/share/jupyter/lab/settings"
 cat > "$PREFIX/venv/share/jupyter/lab/settings/overrides.json" <<EOF
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 EOF
+# Jupyter's settings for the environment (jupyter-config/), then nbgrader's for the class in place of the course's.
+cp "$HERE/jupyter-config/"* "$PREFIX/venv/etc/jupyter/"
 cp "$HERE/hub/nbgrader_student_config.py" "$PREFIX/venv/etc/jupyter/nbgrader_config.py"
 
 step "the accounts of $ROSTER"
-getent group dqn-course >/dev/null || groupadd dqn-course
+getent group "$NAME" >/dev/null || groupadd "$NAME"
 tail -n +2 "$ROSTER" | while IFS=, read -r name password role; do
     role="${role%$'\r'}"
     [ -n "$name" ] || continue
     id "$name" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$name"
-    usermod -a -G dqn-course "$name"
+    usermod -a -G "$NAME" "$name"
     echo "$name:$password" | chpasswd
     home="$(getent passwd "$name" | cut -d: -f6)"
     chmod 700 "$home"
@@ -123,6 +132,17 @@ tail -n +2 "$ROSTER" | while IFS=, read -r name password role; do
         chown -R "$name:$name" "$home/.jupyter"
     fi
 done
+
+step "login shells of the class: /etc/profile.d/$NAME.sh"
+# A JupyterLab terminal starts a login shell, and /etc/profile sets PATH afresh: without this the instructor's
+# `python` and `nbgrader` would not be found there, nor over SSH or `su -`.
+cat > "/etc/profile.d/$NAME.sh" <<PROFILE
+# The class $NAME (hub/setup.sh): its members' login shells use the shared environment and the exchange.
+case " \$(id -Gn 2>/dev/null) " in
+    *" $NAME "*) PATH="$PREFIX/venv/bin:\$PATH"; DQN_EXCHANGE_ROOT="$PREFIX/exchange"; export PATH DQN_EXCHANGE_ROOT ;;
+esac
+PROFILE
+chmod 644 "/etc/profile.d/$NAME.sh"
 
 step "the instructor's course folder"
 HOME_DIR="$(getent passwd "$INSTRUCTOR" | cut -d: -f6)"
@@ -135,7 +155,8 @@ if [ ! -d "$COURSE" ]; then
         | tar -C "$COURSE" -xf -
 fi
 mkdir -p "$HOME_DIR/.jupyter"
-cp "$HERE/hub/nbgrader_instructor_config.py" "$HOME_DIR/.jupyter/nbgrader_config.py"
+# The exchange is written in: the instructor's nbgrader releases into the class's exchange from any shell.
+sed "s|@EXCHANGE@|$PREFIX/exchange|" "$HERE/hub/nbgrader_instructor_config.py" > "$HOME_DIR/.jupyter/nbgrader_config.py"
 chown -R "$INSTRUCTOR:$INSTRUCTOR" "$COURSE" "$HOME_DIR/.jupyter"
 chmod 700 "$COURSE"
 
@@ -148,6 +169,7 @@ DQN_HUB_PREFIX=$PREFIX
 DQN_HUB_IP=$IP
 DQN_HUB_PORT=$PORT
 DQN_HUB_INSTRUCTOR=$INSTRUCTOR
+DQN_HUB_GROUP=$NAME
 DQN_HUB_MEM_LIMIT=$MEM_LIMIT
 DQN_HUB_INTERNAL_PORT=${DQN_HUB_INTERNAL_PORT:-8081}
 DQN_HUB_PROXY_API_PORT=${DQN_HUB_PROXY_API_PORT:-8001}

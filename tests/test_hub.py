@@ -9,11 +9,19 @@ bob), into a fresh prefix, and the test starts the hub it made on 127.0.0.1. The
 3. the instructor collects (nbgrader collect) and grades (scripts/grade.py, sandboxed);
 4. feedback is released; ann fetches it in the same tab and sees her score.
 
+The instructor's commands run as the README writes them: in a login shell of the instructor's own
+(`su -`, as a JupyterLab terminal or SSH starts one), with nothing set by the test; and in a shell
+that set nothing at all, the instructor's nbgrader still finds the class's exchange.
+
 Beside the loop: what ann's own uid cannot read (bob's home, the exchange's inbound folder, the
-instructor's course, the hub's secrets), and a notebook of hers that allocates past the memory
-limit fails alone while the hub and bob's server run on. At the end the hub and every server it
-started are stopped and the accounts it made are removed. Screenshots go to artifacts/hub/.
-It needs root (accounts, PAM), Chromium, npm and bubblewrap, and is skipped, saying which, without.
+instructor's course, the hub's secrets) or write (the shared environment); that students get no
+Formgrader while the instructor does; that an account outside the class's group cannot log in;
+and a notebook of hers that allocates past the memory limit fails alone, its kernel at nice 10
+with the limit in its /proc limits, while the hub and bob's server run on. The class has a name
+of its own (setup.sh --name), so a live class on the same machine is never touched. At the end the
+hub and every server it started are stopped and the accounts, group and files it made are removed.
+Screenshots go to artifacts/hub/. It needs root (accounts, PAM), Chromium, npm and bubblewrap, and
+is skipped, saying which, without (a failure in CI, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -40,6 +48,11 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts" / "hub"
 ASSIGNMENT = "01_environment"
 INSTRUCTOR, STUDENTS = "dqnteach", {"ann": "ann-Lander-42", "bob": "bob-Lander-42"}
+OUTSIDER = ("dqnoutsider", "out-Lander-42")  # an account of the machine, not of the class
+CLASS = "dqn-hubtest"  # the class's name and group: never a live class's
+MEM_LIMIT_GIB = 6
+
+
 def missing() -> str | None:
     if os.geteuid() != 0:
         return "the hub test makes Linux accounts and logs in through PAM: run it as root (CI does)"
@@ -51,22 +64,28 @@ def missing() -> str | None:
     return None
 
 
-def as_user(hub: dict, user: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
-    """`command` in a login shell of `user`, with the hub's shared environment first on PATH."""
-    prefix = hub["prefix"]
-    env_line = f"export PATH={prefix / 'venv' / 'bin'}:$PATH DQN_EXCHANGE_ROOT={prefix / 'exchange'}; "
-    result = subprocess.run(["su", "-", user, "-c", env_line + command], capture_output=True, text=True,
-                            timeout=1800)
+def as_user(user: str, command: str, check: bool = True, login: bool = True) -> subprocess.CompletedProcess:
+    """`command` as `user`: in a login shell (`su -`, as the README's terminal), or with `login=False` in a
+    plain shell that sets nothing (no /etc/profile, an environment of PATH=/usr/bin:/bin and HOME alone)."""
+    if login:
+        argv = ["su", "-", user, "-c", command]
+    else:
+        home = pwd.getpwnam(user).pw_dir
+        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "env", "-i", f"HOME={home}",
+                "PATH=/usr/bin:/bin", "bash", "--norc", "--noprofile", "-c", f"cd && {command}"]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
     if check and result.returncode != 0:
         raise AssertionError(f"as {user}: {command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result
 
 
 def remove_accounts() -> None:
-    for user in [INSTRUCTOR, *STUDENTS]:
+    """The accounts, group and login profile this test makes: names no live class uses (CLASS, the users)."""
+    for user in [INSTRUCTOR, *STUDENTS, OUTSIDER[0]]:
         subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
         subprocess.run(["userdel", "--remove", user], capture_output=True)
-    subprocess.run(["groupdel", "dqn-course"], capture_output=True)
+    subprocess.run(["groupdel", CLASS], capture_output=True)
+    Path(f"/etc/profile.d/{CLASS}.sh").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +103,10 @@ def hub():
     hub_process = None
     try:
         ports = {"DQN_HUB_INTERNAL_PORT": str(free_port()), "DQN_HUB_PROXY_API_PORT": str(free_port())}
-        setup = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--prefix",
-                                str(prefix / "opt"), "--ip", "127.0.0.1", "--port", str(port), "--mem-limit", "6G",
-                                "--no-start"], capture_output=True, text=True, timeout=2400,
-                               env={**os.environ, **ports})
+        setup = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--name", CLASS,
+                                "--prefix", str(prefix / "opt"), "--ip", "127.0.0.1", "--port", str(port),
+                                "--mem-limit", f"{MEM_LIMIT_GIB}G", "--no-start"], capture_output=True, text=True,
+                               timeout=2400, env={**os.environ, **ports})
         assert setup.returncode == 0, setup.stdout[-4000:] + setup.stderr[-4000:]
         opt = prefix / "opt"
         log = open(prefix / "hub.log", "w")
@@ -95,6 +114,8 @@ def hub():
                                        start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         wait_until_up(f"{base}/hub/api", hub_process, log, "the hub", seconds=120)
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", OUTSIDER[0]], check=True)
+        subprocess.run(["chpasswd"], input=f"{OUTSIDER[0]}:{OUTSIDER[1]}\n", text=True, check=True)
         yield {"base": base, "prefix": opt, "process": hub_process, "log": prefix / "hub.log",
                "course": Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "dqn-lunar-lander"}
     finally:  # the hub, every server it started, the accounts and the prefix go, whatever happened
@@ -115,17 +136,32 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def log_in(browser, hub, user: str):
+def submit_login(browser, hub, user: str, password: str):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(180_000)
     page.goto(f"{hub['base']}/hub/login")
     page.locator("#username_input").fill(user)
-    page.locator("#password_input").fill(STUDENTS.get(user, "teach-Lander-42"))
+    page.locator("#password_input").fill(password)
     page.locator("#login_submit").click()
+    return context, page
+
+
+def log_in(browser, hub, user: str):
+    context, page = submit_login(browser, hub, user, STUDENTS.get(user, "teach-Lander-42"))
     page.wait_for_url(f"**/user/{user}/lab**", timeout=180_000)
     page.locator("#jp-main-dock-panel").wait_for()
     return context, page
+
+
+def nbgrader_menu(page) -> list[str]:
+    """The items of JupyterLab's Nbgrader menu, read while it is open (a closed menu leaves the page)."""
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    items = page.locator(".lm-Menu-content .lm-Menu-itemLabel")
+    items.first.wait_for()
+    labels = items.all_inner_texts()
+    page.keyboard.press("Escape")
+    return labels
 
 
 def open_assignments(page):
@@ -154,12 +190,31 @@ def grades(course: Path, student: str) -> dict:
         return {g.name: (g.score, g.max_score) for g in submission.grades if g.cell.cell_type == "code"}
 
 
-def test_the_nbgrader_loop_on_the_hub(hub):
-    course = hub["course"]
+@pytest.fixture(scope="module")
+def released(hub):
+    """The instructor releases 01_environment as the README writes it: in their own login shell, in the
+    course folder, with nothing set by the test (PATH and the exchange come from the class's profile)."""
     started = time.monotonic()
-    as_user(hub, INSTRUCTOR, f"cd {course} && python scripts/release.py {ASSIGNMENT} "
+    as_user(INSTRUCTOR, f"cd ~/dqn-lunar-lander && python scripts/release.py {ASSIGNMENT} "
                         f"&& nbgrader release_assignment {ASSIGNMENT} --force")
     exchange = hub["prefix"] / "exchange" / "dqn-lunar-lander"
+    assert (exchange / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file(), "not released to the exchange"
+    return {"started": started, "exchange": exchange}
+
+
+def test_the_instructors_nbgrader_finds_the_class_exchange_from_a_shell_that_set_nothing(hub, released):
+    plain = as_user(INSTRUCTOR, f"cd ~/dqn-lunar-lander && {hub['prefix'] / 'venv' / 'bin' / 'nbgrader'} list",
+                    login=False)
+    assert f"dqn-lunar-lander {ASSIGNMENT}" in plain.stdout + plain.stderr, plain
+    assert not (hub["course"] / "exchange" / "dqn-lunar-lander").exists(), "released into the course's own exchange"
+    terminal = as_user(INSTRUCTOR, "command -v python nbgrader")
+    assert terminal.stdout.split() == [str(hub["prefix"] / "venv" / "bin" / name) for name in ("python", "nbgrader")]
+
+
+def test_the_nbgrader_loop_on_the_hub(hub, released):
+    course = hub["course"]
+    started = released["started"]
+    exchange = released["exchange"]
     ann_home = Path(pwd.getpwnam("ann").pw_dir)
     with chromium() as browser:
         context, page = log_in(browser, hub, "ann")
@@ -167,7 +222,8 @@ def test_the_nbgrader_loop_on_the_hub(hub):
         page.get_by_role("button", name="Fetch", exact=True).first.click()
         page.get_by_role("button", name="Submit", exact=True).first.wait_for()
         shot(page, "1_ann_fetched")
-        assert page.locator(".lm-Menu-itemLabel, .lm-MenuBar-itemLabel", has_text="Formgrader").count() == 0
+        menu = nbgrader_menu(page)
+        assert "Assignment List" in menu and not [item for item in menu if "Formgrader" in item], menu
         notebook = ann_home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert notebook.is_file(), "the fetch put no notebook in ann's home"
 
@@ -192,11 +248,11 @@ def test_the_nbgrader_loop_on_the_hub(hub):
         wait_for(lambda: any((exchange / "inbound").iterdir()) if (exchange / "inbound").is_dir() else False,
                  "ann's submission in the exchange")
         shot(page, "3_ann_submitted")
-        as_user(hub, "bob", f"nbgrader fetch_assignment {ASSIGNMENT} && nbgrader submit {ASSIGNMENT}")
+        as_user("bob", f"nbgrader fetch_assignment {ASSIGNMENT} && nbgrader submit {ASSIGNMENT}")
 
-        as_user(hub, INSTRUCTOR, f"cd {course} && nbgrader collect {ASSIGNMENT} "
-                                 f"&& python scripts/grade.py {ASSIGNMENT} --no-report "
-                                 f"&& nbgrader release_feedback {ASSIGNMENT}")
+        as_user(INSTRUCTOR, f"cd ~/dqn-lunar-lander && nbgrader collect {ASSIGNMENT} "
+                            f"&& python scripts/grade.py {ASSIGNMENT} --no-report "
+                            f"&& nbgrader release_feedback {ASSIGNMENT}")
         ann, bob = grades(course, "ann"), grades(course, "bob")
         for test in ("test_run_episode_basics", "test_run_episode_limits"):
             assert ann[test][0] == ann[test][1] > 0 and bob[test][0] == 0, (ann, bob)
@@ -219,7 +275,19 @@ def test_the_nbgrader_loop_on_the_hub(hub):
         context.close()
 
 
-def test_a_student_cannot_read_what_is_not_hers(hub):
+def test_the_instructor_gets_formgrader_and_an_outsider_cannot_log_in(hub):
+    with chromium() as browser:
+        context, page = log_in(browser, hub, INSTRUCTOR)
+        menu = nbgrader_menu(page)
+        assert "Formgrader" in menu and "Assignment List" in menu, menu
+        context.close()
+        context, page = submit_login(browser, hub, *OUTSIDER)
+        page.get_by_text("Invalid username or password").wait_for(timeout=60_000)
+        assert f"/user/{OUTSIDER[0]}/" not in page.url, page.url
+        context.close()
+
+
+def test_a_student_cannot_read_what_is_not_hers(hub, released):
     prefix, course = hub["prefix"], hub["course"]
     bob_home = Path(pwd.getpwnam("bob").pw_dir)
     for what, command in {
@@ -229,11 +297,18 @@ def test_a_student_cannot_read_what_is_not_hers(hub):
         "the instructor's gradebook": f"cat {course / 'gradebook.db'}",
         "the hub's secrets": f"cat {prefix / 'hub' / 'jupyterhub_cookie_secret'}",
     }.items():
-        result = as_user(hub, "ann", command, check=False)
+        result = as_user("ann", command, check=False)
         assert result.returncode != 0 and "ermission denied" in result.stderr, f"ann could read {what}: {result}"
     assert not (prefix / "course" / "solutions").exists() and not (prefix / "course" / "tests").exists()
-    shared = as_user(hub, "ann", "cd /tmp && python -c 'import utils; print(utils.data_dir())'")
+    shared = as_user("ann", "cd /tmp && python -c 'import utils; print(utils.data_dir())'")
     assert str(prefix / "course" / "data") in shared.stdout
+    for what, command in {
+        "the shared environment": f"touch {prefix / 'venv' / 'bin' / 'mine'}",
+        "the course's utils": f"touch {prefix / 'course' / 'utils' / '__init__.py'}",
+        "the class's exchange settings": f"touch {prefix / 'venv' / 'etc' / 'jupyter' / 'nbgrader_config.py'}",
+    }.items():
+        result = as_user("ann", command, check=False)
+        assert result.returncode != 0 and "ermission denied" in result.stderr, f"ann could write {what}: {result}"
 
 
 def test_a_notebook_past_the_memory_limit_fails_alone(hub):
@@ -244,7 +319,9 @@ def test_a_notebook_past_the_memory_limit_fails_alone(hub):
         notebook = Path(ann.pw_dir) / "too_big.ipynb"
         notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "id": "big",
                                                    "metadata": {}, "outputs": [],
-                                                   "source": "block = bytearray(20 * 2**30)  # 20 GiB"}],
+                                                   # just past the limit: a machine with this much free
+                                                   # memory allocates it, so only the limit can refuse it
+                                                   "source": f"block = bytearray({MEM_LIMIT_GIB + 1} * 2**30)"}],
                                         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                     "language": "python"}},
                                         "nbformat": 4, "nbformat_minor": 5}))
@@ -254,6 +331,14 @@ def test_a_notebook_past_the_memory_limit_fails_alone(hub):
         page.keyboard.press("Shift+Enter")
         page.get_by_text("MemoryError").first.wait_for(timeout=120_000)
         shot(page, "6_ann_memory_limit")
+        kernels = subprocess.run(["pgrep", "-u", "ann", "-f", "ipykernel_launcher"], capture_output=True,
+                                 text=True).stdout.split()
+        assert kernels, "no kernel of ann's is running"
+        for kernel in kernels:
+            limits = Path(f"/proc/{kernel}/limits").read_text()
+            soft = next(line.split()[3] for line in limits.splitlines() if line.startswith("Max address space"))
+            assert int(soft) == MEM_LIMIT_GIB * 2**30, limits
+            assert os.getpriority(os.PRIO_PROCESS, int(kernel)) == 10, "ann's kernel does not run at nice 10"
         urllib.request.urlopen(f"{hub['base']}/hub/api", timeout=10)  # the hub runs on
         bob_page.reload()
         bob_page.locator("#jp-main-dock-panel").wait_for()  # and so does bob's server
