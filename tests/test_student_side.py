@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from alternative_answers import ALTERNATIVES
 from release import assignments, nbgrader_environment
@@ -201,3 +202,20 @@ def test_a_finished_notebook_runs_alone_top_to_bottom_and_says_what_passed(tmp_p
               if "image/png" in o.get("data", {})]
     shown = [name for c in notebook.cells if c.cell_type == "markdown" for name in c.get("attachments", {})]
     assert images or shown, f"{assignment} shows no picture when run alone"
+
+
+@pytest.mark.notebooks
+def test_notebook_05_says_when_the_agent_it_loaded_barely_trained(tmp_path):
+    """A short run of 04 (Validate, fast mode) saves an untrained agent: 05 says so instead of judging it in silence."""
+    from utils.networks import load_network, save_network
+
+    save_network(load_network("03_targets/online"), tmp_path / "04_training" / "my_agent")
+    np.save(tmp_path / "04_training" / "my_agent" / "returns.npy", np.array([-310.0, -120.5, -95.0, -240.0, -180.0]))
+    path = alone_in_a_folder(tmp_path, "05_evaluation", filled_in("05_evaluation"))
+    env = {**nbgrader_environment(), "DQN_COURSE_FAST": "1"}
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                    "--ExecutePreprocessor.timeout=600", "--output", "ran.ipynb", path.name],
+                   cwd=path.parent, env=env, check=True, capture_output=True, timeout=900)
+    said = "".join(o.get("text", "") for c in nbformat.read(path.parent / "ran.ipynb", 4).cells
+                   if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")
+    assert "trained for only 5 episodes: a short run" in said, said[-3000:]
