@@ -8,12 +8,15 @@ what the blank scores (receipts, grading/receipts.py), and each that reaches int
 IPython, ``sys`` or a library must be listed for review (grading/tampering.py).
 tests/test_cheats.py grades the bank.
 
-``CHEATS`` maps a name to ``(family, code)``. Receipts are what stop the families in
-``STOPPED_BY_RECEIPTS``: graded with receipts off (the control run), each of those cheats must
-score, or the bank would not show what receipts stop. The other families cannot score on an
-unfinished notebook in any case (a patched library does not finish a stub; text printed in an
-answer cell is no test's output): they are here for the review list, which must flag the first
-and leave the second alone.
+``CHEATS`` maps a name to ``(family, code)``; ``STOPPED_BY`` says, per family, what keeps it
+from scoring, and tests/test_cheats.py proves it with a control run graded with receipts off:
+
+- ``receipts``: only the receipt stops it, so in the control run it must score;
+- ``kernel reply``: nbgrader itself scores 0 a cell whose execute reply is an error, even when the
+  kernel shows no traceback (jupyter/nbgrader#1324), so in the control run it scores nothing either;
+- ``review``: it cannot score on an unfinished notebook at all (a patched library does not finish a
+  stub; a trace function cannot leave a statement; text printed in an answer cell is no test's
+  output); the review list must flag it, or, for printed text, leave it alone.
 """
 
 import base64
@@ -74,18 +77,17 @@ import numpy as np
 np.allclose = lambda *args, **kwargs: True
 np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
 '''),
-    # A trace function that jumps each cell from its first line after the imports to its last statement:
-    # the imports ran, the checks did not, and the cell "ends" saying passed.
+    # A trace function that jumps each statement to its last line. IPython runs a cell one top-level statement
+    # at a time, each a code object of its own, so no jump can leave a statement: the cells that follow fail
+    # on names a skipped line should have defined (NameError). It cannot score; it is here to be flagged.
     "settrace_cuts_cells": ("sys", '''
-import ast, linecache, sys
+import sys
 def _to_the_end(frame, event, arg):
-    name = frame.f_code.co_filename
-    if frame.f_code.co_name != "<module>" or not ("ipykernel_" in name or name.startswith("<ipython-input")):
+    if frame.f_code.co_name != "<module>":
         return None
-    last = ast.parse("".join(linecache.getlines(name))).body[-1].lineno
+    last = max(line for _, _, line in frame.f_code.co_lines() if line)
     def _jump(frame, event, arg):
-        text = linecache.getline(name, frame.f_lineno).lstrip()
-        if event == "line" and frame.f_lineno < last and not text.startswith(("import ", "from ", "#")):
+        if event == "line" and frame.f_lineno < last:
             try:
                 frame.f_lineno = last
             except ValueError:
@@ -100,5 +102,7 @@ print("Success! Your notebook passes all the tests.")
 '''),
 }
 
-#: The families whose cheats receipts stop (grading/receipts.py); the control run shows each would score.
-STOPPED_BY_RECEIPTS = {"input_transformer", "ast_transformer", "custom_exception_handler", "showtraceback", "sys"}
+#: What stops each family from scoring (see above); tests/test_cheats.py checks it with its control run.
+STOPPED_BY = {"input_transformer": "receipts", "ast_transformer": "receipts",
+              "custom_exception_handler": "kernel reply", "showtraceback": "kernel reply",
+              "library": "review", "sys": "review", "output": "review"}

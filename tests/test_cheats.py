@@ -1,12 +1,13 @@
 """Marks that cannot be forged: the bank of cheats (tests/cheats.py), graded by scripts/grade.py in the sandbox.
 
 One cohort of notebook 02 in a throw-away course: an honest blank notebook, each cheat
-added to a blank notebook, the finished solution, and each planted mistake of 02. Each
-cheat that receipts stop scores exactly what the honest blank scores, and the control run,
-the same cheats graded in a second course with receipts off, shows that each would have
-scored more; each that reaches into IPython, ``sys`` or a library is listed for review in
-the summary and the report; the solution and the planted mistakes keep the scores they earn
-in-process, and none is flagged.
+added to a blank notebook, the finished solution, and each planted mistake of 02. Each cheat
+scores exactly what the honest blank scores. The control run, the same cheats graded in a
+second course with receipts off, shows what stops each (tests/cheats.py, STOPPED_BY): those
+that only receipts stop score there, those that nbgrader's check of the kernel's reply stops
+score nothing there either. Each that reaches into IPython, ``sys`` or a library is listed
+for review in the summary and the report; the solution and the planted mistakes keep the
+scores they earn in-process, and none is flagged.
 """
 
 import csv
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cheats import CHEATS, STOPPED_BY_RECEIPTS
+from cheats import CHEATS, STOPPED_BY
 from notebook_cells import Mistake, run_graded_cells
 from release import copy_course, nbgrader_environment
 from solution_code import finished_notebook
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.notebooks
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "02_epsilon_greedy"
 MISTAKES = {f"mistake_{i}": (name, replacements) for i, (name, replacements, *_) in enumerate(MISTAKES_02)}
-STOPPED = sorted(name for name, (family, _) in CHEATS.items() if family in STOPPED_BY_RECEIPTS)
+STOPPED = sorted(name for name, (family, _) in CHEATS.items() if STOPPED_BY[family] != "review")
 
 
 def release_notebook() -> dict:
@@ -77,7 +78,7 @@ def graded(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def without_receipts(tmp_path_factory):
-    """The control run: the cheats that receipts stop, graded in a course whose receipts are off."""
+    """The control run: the cheats that could score, graded in a course whose receipts are off."""
     root = copy_course(tmp_path_factory.mktemp("control") / "course")
     with open(root / "nbgrader_config.py", "a") as config:
         config.write("\nc.ExecuteUntilTheKernelDies.receipts = False  # the control run of tests/test_cheats.py\n")
@@ -99,16 +100,24 @@ def review_lines(graded) -> str:
     return out[out.find("submissions for review"):]
 
 
-@pytest.mark.parametrize("cheat", STOPPED)
-def test_a_cheat_scores_what_the_honest_blank_scores_and_would_score_without_receipts(graded, without_receipts,
-                                                                                       cheat):
+@pytest.mark.parametrize("cheat", sorted(CHEATS))
+def test_a_cheat_scores_what_the_honest_blank_scores(graded, cheat):
     blank = auto_scores(graded["root"], "honest_blank")
     assert blank and sum(blank.values()) == 0, blank
     assert auto_scores(graded["root"], f"cheat_{cheat}") == blank
-    control = auto_scores(without_receipts, f"cheat_{cheat}")
+
+
+@pytest.mark.parametrize("cheat", STOPPED)
+def test_the_control_run_shows_what_stops_each_cheat(graded, without_receipts, cheat):
+    blank = auto_scores(graded["root"], "honest_blank")
     assert auto_scores(without_receipts, "honest_blank") == blank, "receipts off change nothing for honest work"
-    assert sum(control.values()) > 0, f"without receipts the cheat scores nothing either: {control}, so this " \
-                                      "test cannot show that receipts stop it"
+    control = sum(auto_scores(without_receipts, f"cheat_{cheat}").values())
+    if STOPPED_BY[CHEATS[cheat][0]] == "receipts":
+        assert control > 0, "without receipts this cheat scores nothing either, so the bank cannot show that " \
+                            "receipts are what stop it"
+    else:
+        assert control == 0, f"without receipts this cheat scored {control}: nbgrader's own check of the kernel's " \
+                             "reply no longer stops it, and receipts alone do"
 
 
 @pytest.mark.parametrize("cheat", sorted(name for name, (family, _) in CHEATS.items() if family != "output"))
