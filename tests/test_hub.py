@@ -287,28 +287,31 @@ def test_the_instructor_gets_formgrader_and_an_outsider_cannot_log_in(hub):
         context.close()
 
 
+def denied_to_ann(action: str, commands: dict[str, str]) -> None:
+    """Each command, run as ann, must fail with "Permission denied"."""
+    for what, command in commands.items():
+        result = as_user("ann", command, check=False)
+        assert result.returncode != 0 and "ermission denied" in result.stderr, f"ann could {action} {what}: {result}"
+
+
 def test_a_student_cannot_read_what_is_not_hers(hub, released):
     prefix, course = hub["prefix"], hub["course"]
     bob_home = Path(pwd.getpwnam("bob").pw_dir)
-    for what, command in {
+    denied_to_ann("read", {
         "bob's home": f"ls {bob_home}",
         "the exchange's inbound folder": f"ls {prefix / 'exchange' / 'dqn-lunar-lander' / 'inbound'}",
         "the instructor's solutions": f"cat {course / 'solutions' / ASSIGNMENT / (ASSIGNMENT + '.ipynb')}",
         "the instructor's gradebook": f"cat {course / 'gradebook.db'}",
         "the hub's secrets": f"cat {prefix / 'hub' / 'jupyterhub_cookie_secret'}",
-    }.items():
-        result = as_user("ann", command, check=False)
-        assert result.returncode != 0 and "ermission denied" in result.stderr, f"ann could read {what}: {result}"
+    })
     assert not (prefix / "course" / "solutions").exists() and not (prefix / "course" / "tests").exists()
     shared = as_user("ann", "cd /tmp && python -c 'import utils; print(utils.data_dir())'")
     assert str(prefix / "course" / "data") in shared.stdout
-    for what, command in {
+    denied_to_ann("write", {
         "the shared environment": f"touch {prefix / 'venv' / 'bin' / 'mine'}",
         "the course's utils": f"touch {prefix / 'course' / 'utils' / '__init__.py'}",
         "the class's exchange settings": f"touch {prefix / 'venv' / 'etc' / 'jupyter' / 'nbgrader_config.py'}",
-    }.items():
-        result = as_user("ann", command, check=False)
-        assert result.returncode != 0 and "ermission denied" in result.stderr, f"ann could write {what}: {result}"
+    })
 
 
 def test_a_notebook_past_the_memory_limit_fails_alone(hub):
