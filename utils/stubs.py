@@ -10,6 +10,10 @@ a step after the episode ended, so a loop that ignores ``terminated`` or
 chooses (``notebooks/03_targets``), so a function that quietly uses a notebook
 global instead of its argument is caught.
 
+:class:`WatchedActor` wraps an agent's acting copy and counts the times it answered with
+weights older than the network's (``notebooks/04_training``): an agent that never syncs its
+copy acts with what it knew before it learned.
+
 :func:`hover_policy` is a fixed, deterministic LunarLander policy whose returns
 on fixed seeds are a fixture (``notebooks/05_evaluation``).
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["EpisodeOver", "ScriptedEnv", "FixedQNetwork", "hover_policy"]
+__all__ = ["EpisodeOver", "ScriptedEnv", "FixedQNetwork", "WatchedActor", "hover_policy"]
 
 
 class EpisodeOver(RuntimeError):
@@ -130,6 +134,30 @@ class FixedQNetwork:
 
     def predict(self, states, verbose=0, **kwargs):
         return self._rows(states).copy()
+
+
+class WatchedActor:
+    """An agent's acting copy (``agent.actor``), counting the calls that answer with stale weights.
+
+    Args:
+        actor: the acting copy, called with one observation, with a ``sync()`` method.
+        network: the Keras model it copies; its Q-values are the current ones.
+
+    Attributes:
+        stale_calls: the calls whose Q-values differ from ``network``'s for the same observation.
+    """
+
+    def __init__(self, actor, network):
+        self.actor, self.network, self.stale_calls = actor, network, 0
+
+    def __call__(self, observation):
+        q_values = self.actor(observation)
+        current = np.asarray(self.network(np.asarray(observation, np.float32)[None, :]))[0]
+        self.stale_calls += not np.allclose(q_values, current, atol=1e-5)
+        return q_values
+
+    def sync(self) -> None:
+        self.actor.sync()
 
 
 def hover_policy(observation) -> int:
