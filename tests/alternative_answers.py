@@ -503,6 +503,37 @@ def is_solved(returns, threshold=200.0, window=100):
     return len(recent) == window and sum(recent) / window >= threshold
 '''
 
+DIAGNOSE_TRENDS = '''
+def diagnose(run):
+    curves = {name: np.asarray(values, dtype=float) for name, values in run.items()}
+    learned = ~np.isnan(curves["losses"])
+    if not learned.any():
+        return "never_learns"
+    if np.isclose(curves["epsilons"].min(), curves["epsilons"].max()):
+        return "epsilon_not_decayed"
+    if np.nanmax(curves["losses"]) > 1e4 or np.abs(curves["q_values"]).max() > 2000:
+        return "state_not_updated"
+    # the network's estimate against what the agent gets: far apart when the agent does not act by the network
+    gap = curves["q_values"][-1] - curves["returns"][-20:].mean()
+    return "actor_not_synced" if gap > 100 else "healthy"
+'''
+
+DIAGNOSE_QUARTERS = '''
+def diagnose(run):
+    returns = np.array(run["returns"], dtype=float)
+    quarter = max(1, len(returns) // 4)
+    losses = [loss for loss in run["losses"] if loss == loss]  # NaN is not equal to itself
+    if len(losses) == 0:
+        return "never_learns"
+    if run["q_values"][-1] > 500 or max(losses) > 500:
+        return "state_not_updated"
+    if min(run["epsilons"]) >= 0.9:
+        return "epsilon_not_decayed"
+    if np.median(returns[-quarter:]) > -100:
+        return "healthy"
+    return "actor_not_synced"
+'''
+
 ALTERNATIVES = {
     "01_environment": {
         "A": {"run_episode": RUN_EPISODE_FOR, "heuristic_policy": HEURISTIC_SCORES},
@@ -532,8 +563,8 @@ ALTERNATIVES = {
     },
     "05_evaluation": {
         "A": {"greedy_policy": GREEDY_POLICY_KERAS, "evaluate_policy": EVALUATE_LIST,
-              "rolling_mean": ROLLING_LOOP, "is_solved": IS_SOLVED_EARLY_RETURN},
+              "rolling_mean": ROLLING_LOOP, "is_solved": IS_SOLVED_EARLY_RETURN, "diagnose": DIAGNOSE_TRENDS},
         "B": {"greedy_policy": GREEDY_POLICY_WEIGHTS, "evaluate_policy": EVALUATE_WHILE,
-              "rolling_mean": ROLLING_CONVOLVE, "is_solved": IS_SOLVED_SUM},
+              "rolling_mean": ROLLING_CONVOLVE, "is_solved": IS_SOLVED_SUM, "diagnose": DIAGNOSE_QUARTERS},
     },
 }

@@ -74,6 +74,20 @@ def test_plot_learning_curve_draws_returns_mean_and_solved_line():
     assert labels == ["episode return", "100-episode mean", "solved (200)"]
 
 
+def test_plot_runs_draws_four_curves_per_run_and_says_so():
+    growing = {"returns": np.linspace(-200, 0, 50), "epsilons": 0.97 ** np.arange(50),
+               "losses": np.r_[np.nan, np.full(49, 1.5)], "q_values": np.linspace(0, 40, 50)}
+    silent = {"returns": np.full(30, -180.0), "epsilons": np.ones(30), "losses": np.full(30, np.nan),
+              "q_values": np.full(30, 0.2)}
+    figure = display.plot_runs({"X": growing, "Y": silent})
+    axes = np.array(figure.axes).reshape(4, 2)
+    assert [ax.get_title() for ax in axes[0]] == ["run X", "run Y"]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["return", "epsilon", "mean loss", "mean max Q"]
+    assert axes[2][0].get_yscale() == "symlog" and axes[3][0].get_yscale() == "symlog"
+    assert [t.get_text() for t in axes[2][1].texts] == ["no value"], "a run without a loss says so"
+    assert "run X: 50 episodes; run Y: 30 episodes" in display.figure_description(figure)
+
+
 def test_live_plot_renders_png_and_is_silent_outside_notebooks(capsys):
     live = display.LivePlot()
     assert live.render_png([1.0, 2.0, 3.0])[:8] == b"\x89PNG\r\n\x1a\n"

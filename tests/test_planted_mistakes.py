@@ -153,6 +153,22 @@ MISTAKES_04 = [
 ]
 
 MISTAKES_05 = [
+    ("a slow healthy run called broken: any run below 0 taken for an unsynced actor",
+     [("diagnose", "if returns[-20:].mean() < -100:", "if returns[-20:].mean() < 0:")],
+     "test_diagnose_shown_runs", "A slow seed is not a bug"),
+    ("the trend taken for the level: an unsynced actor whose returns drift up is called healthy",
+     [("diagnose", "if returns[-20:].mean() < -100:", "if returns[-20:].mean() < returns[:20].mean():")],
+     "test_diagnose_unseen_runs", "even where its returns drift up"),
+    ("the size of the Q-values never checked: exploding runs taken for an unsynced actor",
+     [("diagnose", "    if np.max(np.abs(q_values)) > 1000:                 # beyond any return the lander can give\n"
+                   "        return \"state_not_updated\"\n", "")],
+     "test_diagnose_shown_runs", "look at the size of the Q-values"),
+    ("NaN losses compared with ==, which is never true",
+     [("diagnose", "if np.all(np.isnan(losses)):", "if np.all(losses == np.nan):")],
+     "test_diagnose_shown_runs", "did any learning step happen"),
+    ("the rules fitted to runs A to E: a threshold from run D's numbers",
+     [("diagnose", "if np.max(np.abs(q_values)) > 1000:", "if np.max(np.abs(q_values)) > 1e7:")],
+     "test_diagnose_unseen_runs", "compare their size with the returns"),
     ("exploration left on during evaluation",
      [("greedy_policy", "return int(np.argmax(q_values(observation)))",
        "return int(np.random.randint(4)) if np.random.random() < 0.05 else int(np.argmax(q_values(observation)))")],

@@ -30,7 +30,7 @@ from .envs import (  # noqa: E402
 )
 from .exercises import explain_unfinished_exercises  # noqa: E402
 from .fastmode import budget, fast_mode  # noqa: E402
-from .fixtures import FixtureError, data_dir, load_fixture, verify_fixtures  # noqa: E402
+from .fixtures import FixtureError, data_dir, load_fixture, load_run, verify_fixtures  # noqa: E402
 
 explain_unfinished_exercises()  # in a notebook: "soft_update is not implemented yet", not a bare error
 
@@ -54,6 +54,7 @@ __all__ = [
     "explain_unfinished_exercises",
     "fast_mode",
     "load_fixture",
+    "load_run",
     "make_env",
     "seed_everything",
     "silence_libraries",

@@ -31,6 +31,7 @@ __all__ = [
     "embed_video",
     "rolling_average",
     "plot_learning_curve",
+    "plot_runs",
     "LivePlot",
     "observation_table",
 ]
@@ -261,6 +262,49 @@ def plot_learning_curve(
     describe(ax, f"Learning curve: the return of each of {len(returns)} episodes, its {window}-episode mean{last}, "
                  f"and the solved line at {threshold:g}")
     return ax
+
+
+def plot_runs(runs: dict, window: int = 20):
+    """The four curves of each training run side by side, one column a run (notebook 05, section 8).
+
+    Args:
+        runs: ``{name: run}``, each run a dict of per-episode arrays as ``utils.load_run`` gives them:
+            ``returns``, ``epsilons``, ``losses`` (NaN where no learning step happened) and ``q_values``.
+        window: the rolling mean drawn over the returns.
+
+    The loss and Q-value rows use a symmetric log scale, so a run whose values explode is still
+    readable beside one whose values stay small. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = (("returns", "return"), ("epsilons", "epsilon"), ("losses", "mean loss"), ("q_values", "mean max Q"))
+    figure, axes = plt.subplots(len(rows), len(runs), figsize=(3.2 * len(runs), 9), squeeze=False, sharex="col")
+    summary = []
+    for column, (name, run) in enumerate(runs.items()):
+        for row, (curve, label) in enumerate(rows):
+            ax = axes[row][column]
+            values = np.asarray(run[curve], dtype=np.float64)
+            episodes = np.arange(1, len(values) + 1)
+            if curve == "returns":
+                ax.plot(episodes, values, alpha=0.3)
+                ax.plot(episodes, rolling_average(values, window), color="C0")
+                ax.set_title(f"run {name}")
+            elif np.all(np.isnan(values)):
+                ax.text(0.5, 0.5, "no value", ha="center", va="center", transform=ax.transAxes)
+            else:
+                ax.plot(episodes, values, color=f"C{row}")
+                if curve in ("losses", "q_values"):
+                    ax.set_yscale("symlog")
+            if column == 0:
+                ax.set_ylabel(label)
+            if row == len(rows) - 1:
+                ax.set_xlabel("episode")
+        summary.append(f"run {name}: {len(run['returns'])} episodes")
+    figure.tight_layout()
+    describe(figure, "Training runs, one column each, with rows for the return (and its "
+                     f"{window}-episode mean), epsilon, the mean loss and the mean max Q-value per episode: "
+                     + "; ".join(summary))
+    return figure
 
 
 class LivePlot:

@@ -20,6 +20,7 @@ __all__ = [
     "data_dir",
     "fixture_path",
     "load_fixture",
+    "load_run",
     "read_manifest",
     "file_sha256",
     "verify_fixtures",
@@ -107,6 +108,17 @@ def load_fixture(name: str, verify: bool = True) -> np.ndarray:
     elif not path.is_file():
         raise FixtureError(f"fixture {relative} is missing from {data_dir()}")
     return np.load(path, allow_pickle=False)
+
+
+#: What a training run of ``data/05_evaluation/runs/`` holds, one value per episode (notebook 05).
+RUN_CURVES = ("returns", "epsilons", "losses", "q_values")
+
+
+def load_run(name: str) -> dict[str, np.ndarray]:
+    """A recorded training run of ``data/05_evaluation/runs/<name>/`` (scripts/make_diagnosis_runs.py), checked
+    against the manifest: ``{"returns", "epsilons", "losses", "q_values"}``, each a float array with one value per
+    episode (``losses`` is NaN for an episode without a learning step)."""
+    return {curve: load_fixture(f"05_evaluation/runs/{name}/{curve}") for curve in RUN_CURVES}
 
 
 def verify_fixtures(directory: Path | None = None) -> list[str]:
