@@ -534,6 +534,75 @@ def diagnose(run):
     return "actor_not_synced"
 '''
 
+BOOTSTRAP_LOOPS = '''
+def bootstrap_ci(values, rng, num_resamples=10_000, confidence=0.95):
+    values = list(values)
+    n = len(values)
+    means = []
+    for _ in range(num_resamples):
+        picks = rng.integers(0, n, size=n)
+        means.append(sum(values[i] for i in picks) / n)
+    tail = (1 - confidence) / 2 * 100
+    return tuple(float(x) for x in np.percentile(means, [tail, 100 - tail]))
+
+
+def configs_differ(steps_a, steps_b, rng, num_resamples=10_000, confidence=0.95):
+    a, b = np.array(steps_a, dtype=float), np.array(steps_b, dtype=float)
+    differences = [rng.choice(b, len(b)).mean() - rng.choice(a, len(a)).mean() for _ in range(num_resamples)]
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(differences, [tail, 100 - tail])
+    return not (low <= 0 <= high)
+'''
+
+BOOTSTRAP_INDICES = '''
+def resampled_means(values, rng, num_resamples):
+    values = np.asarray(values, dtype=np.float64)
+    return values[rng.integers(len(values), size=(num_resamples, len(values)))].mean(axis=1)
+
+
+def bootstrap_ci(values, rng, num_resamples=10_000, confidence=0.95):
+    means = resampled_means(values, rng, num_resamples)
+    outside = (1.0 - confidence) / 2.0
+    return float(np.quantile(means, outside)), float(np.quantile(means, 1.0 - outside))
+
+
+def configs_differ(steps_a, steps_b, rng, num_resamples=10_000, confidence=0.95):
+    differences = resampled_means(steps_b, rng, num_resamples) - resampled_means(steps_a, rng, num_resamples)
+    outside = (1.0 - confidence) / 2.0
+    low, high = np.quantile(differences, [outside, 1.0 - outside])
+    return bool(high < 0.0) or bool(low > 0.0)
+'''
+
+COLLECT_COUNT = '''
+import itertools
+
+def collect_episode(env, act, epsilon, seed=None):
+    observation = env.reset(seed=seed)[0]
+    steps, rewards = [], []
+    for _ in itertools.count():
+        action = act(observation, epsilon)
+        following, reward, terminated, truncated, _ = env.step(action)
+        steps.append([observation, action, reward, following, bool(terminated)])
+        rewards.append(reward)
+        observation = following
+        if terminated or truncated:
+            break
+    return float(np.sum(rewards)), steps
+'''
+
+COLLECT_DONE_FLAG = '''
+def collect_episode(env, act, epsilon, seed=None):
+    state, _ = env.reset(seed=seed)
+    transitions, total, done = [], np.float64(0.0), False
+    while not done:
+        action = act(state, epsilon)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        transitions.append((state, action, reward, next_state, terminated))
+        total += reward
+        state, done = next_state, terminated or truncated
+    return total, transitions
+'''
+
 ALTERNATIVES = {
     "01_environment": {
         "A": {"run_episode": RUN_EPISODE_FOR, "heuristic_policy": HEURISTIC_SCORES},
@@ -563,8 +632,10 @@ ALTERNATIVES = {
     },
     "05_evaluation": {
         "A": {"greedy_policy": GREEDY_POLICY_KERAS, "evaluate_policy": EVALUATE_LIST,
-              "rolling_mean": ROLLING_LOOP, "is_solved": IS_SOLVED_EARLY_RETURN, "diagnose": DIAGNOSE_TRENDS},
+              "rolling_mean": ROLLING_LOOP, "is_solved": IS_SOLVED_EARLY_RETURN, "diagnose": DIAGNOSE_TRENDS,
+              "bootstrap": BOOTSTRAP_LOOPS, "collect_episode": COLLECT_COUNT},
         "B": {"greedy_policy": GREEDY_POLICY_WEIGHTS, "evaluate_policy": EVALUATE_WHILE,
-              "rolling_mean": ROLLING_CONVOLVE, "is_solved": IS_SOLVED_SUM, "diagnose": DIAGNOSE_QUARTERS},
+              "rolling_mean": ROLLING_CONVOLVE, "is_solved": IS_SOLVED_SUM, "diagnose": DIAGNOSE_QUARTERS,
+              "bootstrap": BOOTSTRAP_INDICES, "collect_episode": COLLECT_DONE_FLAG},
     },
 }
