@@ -18,8 +18,9 @@
 #      (hub/student_jupyter/, copied to ~/.jupyter), on for the instructor (a student who turns them on
 #      gets a Formgrader of nothing: the course folder and the gradebook are unreadable to students);
 #   4. nbgrader's exchange, PREFIX/exchange, writable by all (sticky, like /tmp), and the course id for all
-#      (hub/nbgrader_student_config.py, hub/nbgrader_instructor_config.py); nbgrader's own inbound
-#      folders let a student write a submission but not list others';
+#      (hub/nbgrader_student_config.py, hub/nbgrader_instructor_config.py); the course's folder in it, with
+#      outbound/ and inbound/, made and owned by the instructor, so no student can claim it; nbgrader's own
+#      inbound folders let a student write a submission but not list others';
 #   5. the accounts of the roster: private homes (0700), in the group NAME (who may log in), the instructor
 #      too; their login shells (a JupyterLab terminal, SSH, su -) get the shared environment first on PATH
 #      and the exchange (/etc/profile.d/NAME.sh);
@@ -132,6 +133,14 @@ tail -n +2 "$ROSTER" | while IFS=, read -r name password role; do
         chown -R "$name:$name" "$home/.jupyter"
     fi
 done
+
+step "the course's folders in the exchange: the instructor's"
+# nbgrader's own layout and modes, made here and owned by the instructor. The exchange's root is writable by all
+# (sticky, like /tmp): a student who made the course's folder first would own it, and release_assignment would
+# stop with "You don't own the directory". Run again, this takes back a folder a student made.
+COURSE_EXCHANGE="$PREFIX/exchange/dqn-lunar-lander"
+install -d -o "$INSTRUCTOR" -g "$INSTRUCTOR" -m 0755 "$COURSE_EXCHANGE" "$COURSE_EXCHANGE/outbound"
+install -d -o "$INSTRUCTOR" -g "$INSTRUCTOR" -m 2733 "$COURSE_EXCHANGE/inbound"
 
 step "login shells of the class: /etc/profile.d/$NAME.sh"
 # A JupyterLab terminal starts a login shell, and /etc/profile sets PATH afresh: without this the instructor's

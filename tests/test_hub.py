@@ -307,8 +307,13 @@ def test_a_student_cannot_read_what_is_not_hers(hub, released):
     assert not (prefix / "course" / "solutions").exists() and not (prefix / "course" / "tests").exists()
     shared = as_user("ann", "cd /tmp && python -c 'import utils; print(utils.data_dir())'")
     assert str(prefix / "course" / "data") in shared.stdout
+    exchange = prefix / "exchange" / "dqn-lunar-lander"
+    assert exchange.stat().st_uid == pwd.getpwnam(INSTRUCTOR).pw_uid, "setup.sh made the course's exchange folder"
+    taken = as_user("ann", f"mv {exchange} {exchange}-mine", check=False)
+    assert taken.returncode != 0 and exchange.is_dir(), f"ann could take the course's exchange folder: {taken}"
     denied_to_ann("write", {
-        "the shared environment": f"touch {prefix / 'venv' / 'bin' / 'mine'}",
+        "the course's outbound folder": f"mkdir {exchange / 'outbound' / 'mine'}",
+        "the course's exchange folder": f"rm -rf {exchange}",
         "the course's utils": f"touch {prefix / 'course' / 'utils' / '__init__.py'}",
         "the class's exchange settings": f"touch {prefix / 'venv' / 'etc' / 'jupyter' / 'nbgrader_config.py'}",
     })
