@@ -45,14 +45,25 @@ def unclean(output: str) -> list[str]:
     return found
 
 
-def validate_once(root: Path, assignment: str, run: int) -> tuple[str, int, str]:
-    folder = root / f"{assignment}-{run}" / assignment
+def alone_in_a_folder(root: Path, assignment: str, notebook: dict) -> Path:
+    """The notebook as the only file of an empty folder, as nbgrader's fetch, a download or a hub delivers it."""
+    folder = root / assignment
     folder.mkdir(parents=True)
     path = folder / f"{assignment}.ipynb"
-    path.write_text(json.dumps(finished_notebook(assignment), indent=1))
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "validate", path.name], cwd=folder,
+    path.write_text(json.dumps(notebook, indent=1))
+    return path
+
+
+def validate(path: Path) -> str:
+    """What the Validate button shows: `nbgrader validate` run in the notebook's own folder."""
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "validate", path.name], cwd=path.parent,
                             env=nbgrader_environment(), capture_output=True, text=True, timeout=900)
-    return assignment, run, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def validate_once(root: Path, assignment: str, run: int) -> tuple[str, int, str]:
+    path = alone_in_a_folder(root / f"run-{run}", assignment, finished_notebook(assignment))
+    return assignment, run, validate(path)
 
 
 def main(argv: list[str] | None = None) -> int:

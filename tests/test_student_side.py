@@ -14,7 +14,6 @@ end with ``passed(...)``, its "section N" names a heading, its images travel wit
 from __future__ import annotations
 
 import ast
-import json
 import re
 import subprocess
 import sys
@@ -27,13 +26,13 @@ import pytest
 from alternative_answers import ALTERNATIVES
 from release import assignments, nbgrader_environment
 from solution_code import finished_notebook, graded_cells
+from stress_validate import SUCCESS, alone_in_a_folder, validate
 
 from utils.checks import MORE_WHEN_GRADED
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments()
 CHECKS = {"check", "check_close", "check_shape", "check_int", "fail"}  # what makes a visible test check something
-SUCCESS = "Success! Your notebook passes all the tests."
 # Validate's whole output for a correct notebook is its verdict: nothing of these, and no line but the verdict.
 NOT_CLEAN = ("Partial credit", "cannot be converted", "VALIDATION FAILED", "Traceback", "WARNING", "Warning",
              "Error")
@@ -61,22 +60,6 @@ def filled_in(assignment: str, answers: dict[str, str] | None = None) -> dict:
         if answers and grade_id in answers:
             cell["source"] = answers[grade_id]
     return notebook
-
-
-def alone_in_a_folder(root: Path, assignment: str, notebook: dict) -> Path:
-    """The notebook as the only file of an empty folder, as nbgrader's fetch, a download or a hub delivers it."""
-    folder = root / assignment
-    folder.mkdir(parents=True)
-    path = folder / f"{assignment}.ipynb"
-    path.write_text(json.dumps(notebook, indent=1))
-    return path
-
-
-def validate(path: Path) -> str:
-    """What the Validate button shows: `nbgrader validate` run in the notebook's own folder."""
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "validate", path.name], cwd=path.parent,
-                            env=nbgrader_environment(), capture_output=True, text=True, timeout=900)
-    return result.stdout + result.stderr
 
 
 # What the release says and shows, read as text (fast).
@@ -180,15 +163,19 @@ def test_a_correct_notebook_validates_cleanly_in_a_folder_of_its_own(validated, 
                                       f"{output[-4000:]}"
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_a_finished_notebook_runs_alone_top_to_bottom_and_says_what_passed(tmp_path, assignment):
-    path = alone_in_a_folder(tmp_path, assignment, filled_in(assignment))
-    env = {**nbgrader_environment(), "DQN_COURSE_FAST": "1"}  # a short budget, as a student may choose
+def run_alone_in_fast_mode(path: Path) -> nbformat.NotebookNode:
+    """The notebook at `path` run top to bottom in its own folder on a short budget, as a student may choose."""
+    env = {**nbgrader_environment(), "DQN_COURSE_FAST": "1"}
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
                     "--ExecutePreprocessor.timeout=600", "--output", "ran.ipynb", path.name],
                    cwd=path.parent, env=env, check=True, capture_output=True, timeout=900)
-    notebook = nbformat.read(path.parent / "ran.ipynb", 4)
+    return nbformat.read(path.parent / "ran.ipynb", 4)
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_finished_notebook_runs_alone_top_to_bottom_and_says_what_passed(tmp_path, assignment):
+    notebook = run_alone_in_fast_mode(alone_in_a_folder(tmp_path, assignment, filled_in(assignment)))
     errors = [(i, o.get("ename"), o.get("evalue")) for i, c in enumerate(notebook.cells) if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{assignment}: cells failed when run alone: {errors}"
@@ -211,11 +198,7 @@ def test_notebook_05_says_when_the_agent_it_loaded_barely_trained(tmp_path):
 
     save_network(load_network("03_targets/online"), tmp_path / "04_training" / "my_agent")
     np.save(tmp_path / "04_training" / "my_agent" / "returns.npy", np.array([-310.0, -120.5, -95.0, -240.0, -180.0]))
-    path = alone_in_a_folder(tmp_path, "05_evaluation", filled_in("05_evaluation"))
-    env = {**nbgrader_environment(), "DQN_COURSE_FAST": "1"}
-    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                    "--ExecutePreprocessor.timeout=600", "--output", "ran.ipynb", path.name],
-                   cwd=path.parent, env=env, check=True, capture_output=True, timeout=900)
-    said = "".join(o.get("text", "") for c in nbformat.read(path.parent / "ran.ipynb", 4).cells
-                   if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")
+    ran = run_alone_in_fast_mode(alone_in_a_folder(tmp_path, "05_evaluation", filled_in("05_evaluation")))
+    said = "".join(o.get("text", "") for c in ran.cells if c.cell_type == "code" for o in c.outputs
+                   if o.output_type == "stream")
     assert "trained for only 5 episodes: a short run" in said, said[-3000:]
