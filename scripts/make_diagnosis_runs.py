@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from solution_code import REPO, load_solution  # noqa: E402
+from solution_code import REPO, graded_cells, load_solution  # noqa: E402
 
 OUT = REPO / "data" / "05_evaluation" / "runs"
 BUDGET = 40_000  # env steps: a healthy run is well on its way by then, a broken one plainly is not
@@ -72,8 +72,6 @@ def probe_states(namespace: dict, count: int = PROBE_STATES) -> np.ndarray:
 
 def planted(bug: str) -> dict:
     """Notebook 04's solution, set-up and solution cells, with `bug` planted."""
-    from solution_code import graded_cells
-
     sources = {}
     for grade_id, old, new in BUGS[bug]:
         cell = next(c for c in graded_cells("04_training") if c.metadata.nbgrader["grade_id"] == grade_id)

@@ -4,8 +4,6 @@ The committed runs are training on LunarLander (about 3 minutes), so they are no
 is checked to be what its bug makes of it, and the script is run on a tiny budget.
 """
 
-import math
-
 import make_diagnosis_runs as script
 import numpy as np
 import pytest
@@ -39,7 +37,7 @@ def test_each_run_shows_its_bug(name):
     episodes = len(run["returns"])
     assert all(len(values) == episodes for values in run.values())
     returns, epsilons, losses, q_values = (run[curve] for curve in RUN_CURVES)
-    assert math.isclose(returns.sum(), returns.sum()) and np.all(np.isfinite(epsilons))
+    assert np.all(np.isfinite(returns)) and np.all(np.isfinite(epsilons))
     if bug == "never_learns":
         assert np.all(np.isnan(losses)) and np.ptp(q_values) == 0
     else:
