@@ -180,7 +180,6 @@ class Recorded:
 
     hand_graded: bool = False  # manual points or comments were there, and are kept
     to_look_at: list[str] = field(default_factory=list)  # hand-graded cells whose answer changed since
-    still_to_look_at: list[str] = field(default_factory=list)  # cells named before, not graded by hand again yet
 
 
 def record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
@@ -189,9 +188,9 @@ def record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
     Hand grading survives: a manual score, extra credit or comment already in the gradebook is
     kept, whatever the new run says. When the answer of a hand-graded cell changed since it was
     graded (a resubmission), its grade is kept and marked as needing a manual grade again, and the
-    cell is named in :attr:`Recorded.to_look_at`; the mark stays, and later regrades name the cell in
-    :attr:`Recorded.still_to_look_at`, until the instructor grades it by hand again (Formgrader clears
-    the mark). A Ctrl-C waits until all of it is written (:func:`uninterrupted`).
+    cell is named in :attr:`Recorded.to_look_at`; the mark stays through later regrades until the
+    instructor grades it by hand again (Formgrader clears the mark), and :func:`hand_grading_to_check`
+    names it at every run. A Ctrl-C waits until all of it is written (:func:`uninterrupted`).
     """
     with uninterrupted():
         return _record(Path(root), db_url, outcome, ledger)
@@ -245,8 +244,6 @@ def _record(root: Path, db_url: str, outcome, ledger: Ledger) -> Recorded:
                     still = bool(kept) and not changed and bool(grade.needs_manual_grade)
                     if changed:
                         found.to_look_at.append(f"{name}: {cell}")
-                    elif still:
-                        found.still_to_look_at.append(f"{name}: {cell}")
                     for key, value in values.items():
                         if key in kept:
                             continue

@@ -53,6 +53,11 @@ def record(root: Path, answer: str, fingerprint: str = "first") -> gradebook.Rec
     return gradebook.record(root, url(root), outcome(answer, fingerprint), gradebook.Ledger(root))
 
 
+def to_check(root: Path) -> list[tuple[str, str, str]]:
+    """What grade.py names at every run as still waiting for a hand grade."""
+    return gradebook.hand_grading_to_check(url(root), [ASSIGNMENT])
+
+
 def grade_by_hand(root: Path, points: float, comment: str = "Seen.") -> None:
     """What Formgrader writes: the points (extra credit 0 beside them), the comment, the mark cleared."""
     with Gradebook(url(root)) as book:
@@ -73,7 +78,7 @@ def test_a_hand_given_zero_survives_a_regrade(root):
     grade_by_hand(root, 0.0, "This does not say which terms of the reward do what.")
     found = record(root, "The reward is nice.", "again")
     assert answer_grade(root) == (0.0, False, 0.0)
-    assert found.hand_graded and not found.to_look_at and not found.still_to_look_at
+    assert found.hand_graded and not found.to_look_at and not to_check(root)
 
 
 def test_a_changed_answer_stays_marked_at_every_regrade_until_it_is_graded_again(root):
@@ -84,17 +89,15 @@ def test_a_changed_answer_stays_marked_at_every_regrade_until_it_is_graded_again
     assert answer_grade(root)[:2] == (0.0, True), "the hand 0 is kept, marked"
 
     forced = record(root, "Second thoughts: the shaping term pays for getting closer.", "resubmitted")
-    assert not forced.to_look_at and forced.still_to_look_at == [f"{ASSIGNMENT}: {ANSWER}"]
+    assert not forced.to_look_at, "named once as changed, then as still to check"
+    assert to_check(root) == [("alice", ASSIGNMENT, f"{ASSIGNMENT}: {ANSWER}")], "every run names it"
+    assert gradebook.hand_grading_to_check(url(root), ["02_epsilon_greedy"]) == [], "only the assignments asked"
     assert answer_grade(root)[:2] == (0.0, True), "a --force regrade does not clear the mark"
 
-    named = [("alice", ASSIGNMENT, f"{ASSIGNMENT}: {ANSWER}")]
-    assert gradebook.hand_grading_to_check(url(root), [ASSIGNMENT]) == named, "a plain rerun names it too"
-    assert gradebook.hand_grading_to_check(url(root), ["02_epsilon_greedy"]) == [], "only the assignments asked"
-
     grade_by_hand(root, 2.0)
-    assert gradebook.hand_grading_to_check(url(root), [ASSIGNMENT]) == [], "graded again: no longer named"
+    assert to_check(root) == [], "graded again: no longer named"
     after = record(root, "Second thoughts: the shaping term pays for getting closer.", "resubmitted")
-    assert not after.to_look_at and not after.still_to_look_at
+    assert not after.to_look_at and not to_check(root)
     assert answer_grade(root) == (2.0, False, 2.0)
 
 
@@ -115,7 +118,7 @@ def test_make_clean_raises_no_false_alarm_and_a_real_change_is_still_seen(root):
     grade_by_hand(root, 1.5)
     shutil.rmtree(root / "autograded")  # make clean
     unchanged = record(root, "Close to the pad and slow pays.")
-    assert not unchanged.to_look_at and not unchanged.still_to_look_at
+    assert not unchanged.to_look_at and not to_check(root)
     assert answer_grade(root)[:2] == (1.5, False)
     shutil.rmtree(root / "autograded")
     changed = record(root, "Close to the pad, slow and upright pays.", "resubmitted")
