@@ -113,9 +113,10 @@ mkdir -p "$PREFIX/venv/share/jupyter/lab/settings"
 cat > "$PREFIX/venv/share/jupyter/lab/settings/overrides.json" <<EOF
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 EOF
-# Jupyter's settings for the environment (jupyter-config/), then nbgrader's for the class in place of the course's.
+# Jupyter's settings for the environment (jupyter-config/), with the class's exchange added to nbgrader's.
 cp "$HERE/jupyter-config/"* "$PREFIX/venv/etc/jupyter/"
-cp "$HERE/hub/nbgrader_student_config.py" "$PREFIX/venv/etc/jupyter/nbgrader_config.py"
+cat "$HERE/jupyter-config/nbgrader_config.py" "$HERE/hub/nbgrader_student_config.py" \
+    > "$PREFIX/venv/etc/jupyter/nbgrader_config.py"
 
 step "the accounts of $ROSTER"
 getent group "$NAME" >/dev/null || groupadd "$NAME"
