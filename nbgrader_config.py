@@ -11,7 +11,7 @@ import sys
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, OverwriteCells
 from traitlets import Bool
 
 #: The five assignments, in the order students take them (see README.md).
@@ -57,10 +57,11 @@ c.Execute.shutdown_kernel = "immediate"
 
 
 class ExecuteUntilTheKernelDies(Execute):
-    """nbgrader's Execute as autograding runs it: in a sandbox (grading/sandbox.py), each test cell
-    with a receipt (grading/receipts.py: it scores only if it ran to its end), and a kernel
-    that dies (os._exit, a crash, a limit of the sandbox) does not stop the grading of the
-    submission: the cell it died in and every cell after it get an error output, so their
+    """nbgrader's Execute as autograding runs it: in a sandbox (grading/sandbox.py), in a clean kernel
+    (grading/kernel.py: each test cell runs as the course wrote it, nothing handed in beside the notebook
+    is imported), each test cell with a receipt (grading/receipts.py: it scores only if it ran to its end),
+    and a kernel that dies (os._exit, a crash, a limit of the sandbox) does not stop the grading
+    of the submission: the cell it died in and every cell after it get an error output, so their
     tests score 0 and the tests that ran keep their marks."""
 
     sandbox = Bool(True, help="Run every kernel in the bubblewrap sandbox of grading/sandbox.py. Only "
@@ -68,27 +69,42 @@ class ExecuteUntilTheKernelDies(Execute):
     receipts = Bool(True, help="Give every test cell its receipt. Only tests/test_cheats.py turns it off, in a "
                                "throw-away course, to show that each cheat it stops would score without it."
                     ).tag(config=True)
+    clean_kernel = Bool(True, help="Run each test cell in a clean kernel (grading/kernel.py). Only "
+                                   "tests/test_cheats.py turns it off, in a throw-away course, to show that each "
+                                   "cheat it stops would score without it.").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from grading.kernel import KERNEL_ARGUMENTS, CleanKernelManager
+
+        manager = CleanKernelManager
         if self.sandbox:
             from grading.sandbox import SandboxedKernelManager
 
-            self.kernel_manager_class = SandboxedKernelManager
+            manager = SandboxedKernelManager
+        if self.clean_kernel:
+            self.extra_arguments = [*self.extra_arguments, *KERNEL_ARGUMENTS]
+        else:
+            manager = type(f"Unclean{manager.__name__}", (manager,), {"clean": False})
+        self.kernel_manager_class = manager
 
     def preprocess_cell(self, cell, resources, index):
         from grading import receipts
+        from grading.kernel import TEST_CELL
 
         self._running = cell  # the cell to blame should the kernel die now
-        if not (self.receipts and receipts.is_test_cell(cell)):
+        if not receipts.is_test_cell(cell) or not (self.receipts or self.clean_kernel):
             return super().preprocess_cell(cell, resources, index)
         source, receipt = cell.source, receipts.new_receipt()
-        cell.source = receipts.with_receipt(source, receipt)
+        cell.source = receipts.with_receipt(source, receipt) if self.receipts else source
+        if self.clean_kernel:
+            cell.source = TEST_CELL + cell.source  # the kernel puts itself back as it started, then runs the cell
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         finally:
             cell.source = source
-        receipts.settle(cell, receipt)
+        if self.receipts:
+            receipts.settle(cell, receipt)
         return cell, resources
 
     def preprocess(self, nb, resources=None, km=None):
@@ -108,6 +124,23 @@ class ExecuteUntilTheKernelDies(Execute):
 
 _defaults = Autograde.class_traits()["autograde_preprocessors"].default()
 c.Autograde.autograde_preprocessors = [ExecuteUntilTheKernelDies if p is Execute else p for p in _defaults]
+
+
+class OverwriteCellsOfTheRelease(OverwriteCells):
+    """nbgrader's OverwriteCells, except that a cell whose nbgrader metadata names no cell of the release
+    (a student added the metadata) loses that metadata and is graded as a cell the student wrote. nbgrader's
+    own takes out only its grade_id, then fails on the cell and grades nothing of the notebook."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade_id") is not None:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        if "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade_id") is None:
+            del cell.metadata["nbgrader"]  # the review lists the edit (grading/tampering.py)
+        return cell, resources
+
+
+_sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
+c.Autograde.sanitize_preprocessors = [OverwriteCellsOfTheRelease if p is OverwriteCells else p for p in _sanitize]
 
 # The feedback page shows each test's outcome, points and message, never the hidden tests' code
 # (grading/feedback.py); the autograded notebooks, for the instructor only, keep everything.

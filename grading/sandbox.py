@@ -10,7 +10,8 @@ Inside the sandbox the student's code
 
 * sees, read-only: the system (``/usr`` and a few files of ``/etc``), the Python
   environment (the virtualenv and the Python install it points to, even under the
-  instructor's home), the course's ``utils/`` and ``data/``, and its own student's
+  instructor's home), the course's ``utils/`` and ``data/``, the grading kernel's class
+  (``grading/clean_kernel/``, :mod:`grading.kernel`), and its own student's
   files from ``submitted/<student>/`` (so notebook 05 finds notebook 04's agent);
 * runs in a private, writable copy of its submission folder (a size-capped tmpfs at the
   folder's usual path, where ``videos/`` and ``my_agent/`` are written), with a private
@@ -45,7 +46,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
+from .kernel import KERNEL_FOLDER, CleanKernelManager
 
 __all__ = ["SANDBOX_UIDS", "Limits", "Sandbox", "SandboxUnavailable", "SandboxedKernelManager", "fresh_uid",
            "require_bwrap", "sandbox_user"]
@@ -351,7 +352,7 @@ def _identity_files(uid: int, gid: int) -> dict[str, str]:
     return {"/etc/passwd": passwd, "/etc/group": group}
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+class SandboxedKernelManager(CleanKernelManager):
     """nbclient's kernel manager, except that the kernel starts inside a :class:`Sandbox`.
 
     The kernel's working folder (nbgrader passes ``autograded/<student>/<assignment>``) becomes
@@ -391,9 +392,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             mine = course / submitted_name / student.name
             if mine.is_dir():
                 own = (mine, student)
-        return Sandbox(workdir=workdir, runtime=self._runtime, read_only=[*python_paths(), *course_paths()],
-                       own_files=own, limits=self.limits, bwrap=self._bwrap,
-                       drop_to=self._uid)
+        return Sandbox(workdir=workdir, runtime=self._runtime,
+                       read_only=[*python_paths(), *course_paths(), KERNEL_FOLDER], own_files=own,
+                       limits=self.limits, bwrap=self._bwrap, drop_to=self._uid)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         sandbox = self.sandbox_for(Path(kw.get("cwd") or os.getcwd()))

@@ -133,12 +133,14 @@ def test_figures_are_up_to_date():
     assert make_figures.main(["--check"]) == 0, "run scripts/make_figures.py and commit figures/"
 
 
-def test_autograde_benchmark_times_each_notebook(capsys):
+@pytest.mark.parametrize("compare", ["sandbox", "clean-kernel"])
+def test_autograde_benchmark_times_each_notebook(capsys, compare):
     import bench_autograde
 
-    seconds = bench_autograde.main(["--assignments", "01_environment", "--repeats", "1"])
+    seconds = bench_autograde.main(["--assignments", "01_environment", "--repeats", "1", "--compare", compare])
     assert list(seconds) == ["01_environment"] and seconds["01_environment"] > 0
-    assert "01_environment" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "01_environment" in out and f"the {compare.replace('-', ' ')} costs" in out, out
 
 
 def test_autograde_benchmark_refuses_to_time_a_failure(monkeypatch):
