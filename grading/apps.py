@@ -18,7 +18,7 @@ import sys
 import warnings
 from pathlib import Path
 
-__all__ = ["AppFailed", "run_app", "quiet_sqlalchemy"]
+__all__ = ["AppFailed", "course_config", "run_app", "quiet_sqlalchemy"]
 
 
 class AppFailed(RuntimeError):
@@ -68,3 +68,17 @@ def run_app(app_class, argv: list[str], cwd: Path) -> str:
             with contextlib.suppress(Exception):
                 app.clear_instance()
     return log.getvalue()
+
+
+def course_config(root: Path):
+    """The settings the course's ``nbgrader_config.py`` makes (a traitlets Config), or None when it does not run."""
+    import runpy
+
+    from traitlets.config import Config
+
+    config = Config()
+    try:
+        runpy.run_path(str(Path(root) / "nbgrader_config.py"), init_globals={"get_config": lambda: config})
+    except Exception:  # noqa: BLE001 - a config that does not run here: the caller says what it does without
+        return None
+    return config

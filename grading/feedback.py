@@ -12,7 +12,10 @@ feedback preprocessors) rewrites the page's copy of the notebook:
   not the frames of test cells (which quote hidden lines) or of files (the
   instructor's paths);
 * a cell stopped by the grader's time limit says so in words (:data:`TIMED_OUT_MESSAGE`),
-  beside the interrupted line, instead of nbgrader's "No reply from kernel before timeout".
+  beside the interrupted line, instead of nbgrader's "No reply from kernel before timeout";
+* no output shows a hidden test's line, or the receipt's: a student's function can print the
+  test cell that calls it (``print(In[-1])``), and each such line becomes
+  :data:`HIDDEN_LINE` (:func:`without_hidden_lines`).
 
 :class:`OfflineMath` turns the notebook's ``$...$`` and ``$$...$$`` into MathML, which
 browsers draw themselves: equations read right on a page opened without a network
@@ -34,14 +37,18 @@ from traitlets import Bool
 from .receipts import is_test_cell
 from .report import TIMED_OUT
 
-__all__ = ["HIDDEN_BEGIN", "HIDDEN_END", "HideHiddenTests", "OfflineMath", "hide_hidden_tests", "math_to_mathml",
-           "polish_page", "polish_pages", "short_traceback"]
+__all__ = ["HIDDEN_BEGIN", "HIDDEN_END", "HIDDEN_LINE", "HideHiddenTests", "OfflineMath", "hidden_lines",
+           "hide_hidden_tests", "math_to_mathml", "polish_page", "polish_pages", "short_traceback",
+           "without_hidden_lines"]
 
 TIMED_OUT_MESSAGE = ("this cell did not finish within the grader's time limit, so it was stopped and scores 0. "
                      "Look for a loop that never ends (a while loop whose condition never becomes false) or for "
                      "work that takes far longer than it should; the line it was running is shown above.")
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
+HIDDEN_LINE = "[a line of a hidden test]"
+#: What the grader adds to a test cell while it runs (grading/receipts.py, grading/kernel.py).
+_GRADER_LINES = re.compile(r"^.*(_receipt_[0-9a-f]{8}|# a test cell of the course, run as).*$", re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_FRAME = re.compile(r"^\s*Cell In\s*\[(\d+)\]")
 
@@ -73,14 +80,56 @@ def short_traceback(output: dict, student_counts: set[int]) -> list[str]:
     return kept + [last]
 
 
+def hidden_lines(sources: list[str]) -> list[str]:
+    """The lines of the hidden regions of `sources` that say something (markers included) and that no
+    visible part of them shows too, longest first."""
+    lines, shown, hidden = set(), set(), False
+    for source in sources:
+        for line in source.splitlines():
+            if HIDDEN_BEGIN in line:
+                hidden = True
+            if not hidden:
+                shown.add(line.strip())
+            elif len(line.strip()) >= 4 and any(ch.isalnum() for ch in line):
+                lines.add(line.strip())
+            if HIDDEN_END in line:
+                hidden = False
+    return sorted(lines - shown, key=len, reverse=True)
+
+
+def without_hidden_lines(text: str, hidden: list[str]) -> str:
+    """`text` with every hidden line (:func:`hidden_lines`) and every line the grader added replaced."""
+    text = _GRADER_LINES.sub(HIDDEN_LINE, text)
+    for line in hidden:
+        if line in text:
+            text = text.replace(line, HIDDEN_LINE)
+    return text
+
+
+def _clean_output(output: dict, hidden: list[str]) -> None:
+    if "text" in output:
+        output["text"] = without_hidden_lines("".join(output["text"]), hidden)
+    for kind, value in output.get("data", {}).items():
+        if kind.startswith("text/"):
+            output["data"][kind] = without_hidden_lines("".join(value), hidden)
+    if output.get("output_type") == "error":
+        output["evalue"] = without_hidden_lines(output.get("evalue", ""), hidden)
+        output["traceback"] = [without_hidden_lines(entry, hidden) for entry in output.get("traceback", [])]
+
+
 class HideHiddenTests(Preprocessor):
-    """The feedback page's notebook: hidden tests replaced by one line, tracebacks cut short."""
+    """The feedback page's notebook: hidden tests replaced by one line, tracebacks cut short, no hidden line
+    in any output."""
 
     enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled").tag(config=True)
+    printed_output = Bool(True, help="Also take hidden tests' lines out of every cell's output. Only "
+                                     "tests/test_cheats.py turns it off, in a throw-away course, to show that a "
+                                     "cheat it stops would reach the page.").tag(config=True)
 
     def preprocess(self, nb, resources):
         student_counts = {cell.get("execution_count") for cell in nb.cells
                           if cell.cell_type == "code" and not is_test_cell(cell)} - {None}
+        hidden = hidden_lines([cell.source for cell in nb.cells if cell.cell_type == "code"])
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -92,6 +141,8 @@ class HideHiddenTests(Preprocessor):
                     output["traceback"] = [f"{TIMED_OUT}: {TIMED_OUT_MESSAGE}"]
                 elif output.get("output_type") == "error":
                     output["traceback"] = short_traceback(output, student_counts)
+                if self.printed_output:
+                    _clean_output(output, hidden)
         return nb, resources
 
 

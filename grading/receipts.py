@@ -15,8 +15,10 @@ receipt out of its output, so the autograded notebook and the feedback show the 
 as written. (:class:`ExecuteUntilTheKernelDies` in ``nbgrader_config.py`` calls
 :func:`with_receipt` and :func:`settle`.)
 
-What receipts cannot stop, code that rewrites each test cell line by line while
-keeping its last line, :mod:`grading.tampering` lists for review.
+The clean kernel (:mod:`grading.kernel`) runs each test cell without the transformers and
+hooks a student's cells installed, so receipts now stop what happens inside a test cell
+(code that a test calls and that cuts the cell short); what neither stops,
+:mod:`grading.tampering` lists for review.
 """
 
 from __future__ import annotations

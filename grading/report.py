@@ -202,7 +202,7 @@ def read_cohort(root: Path, db_url: str, *, flagged: dict[str, list[str]] | None
         from .tampering import submissions_to_review
 
         flagged = {}  # keyed by the notebook's path under autograded/: <student>/<assignment>/<notebook>.ipynb
-        for (student, notebook), found in submissions_to_review(root / "autograded", assignments).items():
+        for (student, notebook), found in submissions_to_review(root, assignments).items():
             flagged.setdefault(f"{student}/{Path(notebook).parent.name}", []).extend(found)
     for key, reasons in sorted(flagged.items()):
         student, _, assignment = key.partition("/")
@@ -309,16 +309,10 @@ def _by_test(groups: list[FailureGroup]) -> list[tuple[str, str, list[FailureGro
 
 def course_id(root: Path) -> str:
     """The course's id, as nbgrader_config.py sets it (the folder's name when it says none)."""
-    import runpy
+    from .apps import course_config
 
-    from traitlets.config import Config
-
-    config = Config()
-    try:
-        runpy.run_path(str(Path(root) / "nbgrader_config.py"), init_globals={"get_config": lambda: config})
-    except Exception:  # noqa: BLE001 - a config that does not run here still names a report
-        return Path(root).name
-    return str(config.CourseDirectory.get("course_id") or Path(root).name)
+    config = course_config(root)
+    return str(config.CourseDirectory.get("course_id") or Path(root).name) if config else Path(root).name
 
 
 def write_report(root: Path, db_url: str, out_dir: Path, *, workers: int = 1, scheduler: str | None = None,

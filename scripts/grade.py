@@ -371,10 +371,11 @@ def main(argv=None) -> int:
         print("to look at (grades recorded):")
         for note in notes:
             print(f"  {note['student']}: {note['assignment']}: {note['problem']}: {note['detail']}")
-    review = tampering.submissions_to_review(REPO / "autograded", names)
+    review = tampering.submissions_to_review(REPO, names)
     if review:
         print("submissions for review (grades unchanged; grading/tampering.py): 'tampers' is code that changes what "
-              "the grading relies on, 'unreadable' is code whose target cannot be read:")
+              "the grading relies on, 'metadata' a cell whose nbgrader flags were edited, 'unreadable' code whose "
+              "target cannot be read, 'extra file' a file handed in that the course did not ask for:")
         for (student, notebook), found in review.items():
             print(f"  {student}: {notebook}: {'; '.join(found)}")
     if not args.no_report:

@@ -11,7 +11,7 @@ import json
 
 import pytest
 from alternative_answers import ALTERNATIVES
-from cheats import CHEATS
+from cheats import CHEATS, cheat_notebook
 from nbformat.v4 import new_code_cell, new_output
 from release import REPO, assignments
 from solution_code import finished_notebook
@@ -20,6 +20,16 @@ from test_planted_mistakes import ALL as PLANTED
 from grading import feedback, receipts, tampering
 
 BLANK_02 = json.loads((REPO / "notebooks" / "02_epsilon_greedy" / "02_epsilon_greedy.ipynb").read_text())
+
+
+def course(assignment: str = "02_epsilon_greedy") -> set[str]:
+    """The course's own cells: the instructor's (what autograding puts back) and the release's."""
+    return set().union(*(tampering.course_cells(json.loads((REPO / folder / assignment / f"{assignment}.ipynb")
+                                                           .read_text())) for folder in ("solutions", "notebooks")))
+
+
+def review(notebook: dict, assignment: str = "02_epsilon_greedy") -> list:
+    return tampering.notebook_findings(notebook, course(assignment))
 
 
 def answered(notebook: dict, sources: dict[str, str]) -> dict:
@@ -31,30 +41,42 @@ def answered(notebook: dict, sources: dict[str, str]) -> dict:
 
 
 def kinds(notebook: dict) -> set[str]:
-    return {finding.kind for finding in tampering.notebook_findings(notebook)}
+    return {finding.kind for finding in review(notebook)}
 
 
 @pytest.mark.parametrize("cheat", sorted(CHEATS))
-def test_every_cheat_but_printed_text_is_flagged_with_its_cell_and_line(cheat):
-    family, code = CHEATS[cheat]
-    notebook = answered(BLANK_02, {"greedy_action": code.strip() + "\n# YOUR CODE HERE\nraise NotImplementedError()"})
-    found = tampering.notebook_findings(notebook)
-    if family == "output":
+def test_every_cheat_but_printed_text_is_flagged_with_its_cell_line_metadata_or_file(cheat, tmp_path):
+    spec = CHEATS[cheat]
+    notebook = cheat_notebook(spec)
+    found = review(notebook) + tampering.metadata_findings(notebook, BLANK_02)
+    for relative, text in spec.files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    (tmp_path / "02_epsilon_greedy.ipynb").write_text("{}")
+    (tmp_path / "my_agent").mkdir()
+    (tmp_path / "my_agent" / "weights.npz").write_text("")
+    found += tampering.extra_files(tmp_path, REPO / "notebooks" / "02_epsilon_greedy")
+    if spec.family == "output":
         assert not found, found
         return
-    lines = code.strip().count("\n") + 1  # the cheat's own lines, at the top of the cell
-    assert found and all(f.cell == "cell greedy_action" and 1 <= f.line <= lines for f in found), found
-    expected = tampering.UNREADABLE if cheat.endswith(("encoded", "getattr")) else tampering.TAMPERS
-    assert expected in {f.kind for f in found}, found
+    kinds = {f.kind for f in found}
+    assert {f.cell for f in found if f.kind == tampering.EXTRA_FILE} == set(spec.files), found
+    read = {f.cell for f in found if f.kind in (tampering.TAMPERS, tampering.UNREADABLE)}
+    assert set(spec.files) <= read, "the Python handed in beside the notebook is read too"
+    assert (tampering.METADATA in kinds) == bool(spec.metadata), found
+    if spec.code or spec.inside:
+        assert kinds & {tampering.TAMPERS, tampering.UNREADABLE}, found
+        cell = "cell my_notes" if spec.metadata == "added cell" else "cell greedy_action"
+        assert read == {cell, *spec.files} or (spec.code == "import helpers" and read == set(spec.files)), found
     if cheat.endswith(("encoded", "getattr")):  # the built names alone give these away
-        assert tampering.TAMPERS not in {f.kind for f in found}, "a built name cannot be read, only seen"
+        assert tampering.UNREADABLE in kinds and tampering.TAMPERS not in kinds, "a built name cannot be read"
 
 
 @pytest.mark.parametrize("assignment", assignments())
 def test_no_solution_or_alternative_answer_is_flagged(assignment):
-    assert not tampering.notebook_findings(finished_notebook(assignment))
+    assert not review(finished_notebook(assignment), assignment)
     for name, sources in ALTERNATIVES[assignment].items():
-        found = tampering.notebook_findings(answered(finished_notebook(assignment), sources))
+        found = review(answered(finished_notebook(assignment), sources), assignment)
         assert not found, f"{assignment} set {name}: {[str(f) for f in found]}"
 
 
@@ -65,7 +87,7 @@ def test_no_planted_mistake_is_flagged():
             cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
             assert old in "".join(cell["source"]), f"{name}: {old!r} is not in {grade_id}: the mistake was not planted"
             cell["source"] = "".join(cell["source"]).replace(old, new)
-        assert not tampering.notebook_findings(notebook), name
+        assert not review(notebook, assignment), name
 
 
 def test_a_students_prints_plots_displays_and_everyday_magics_are_not_flagged():
@@ -73,14 +95,14 @@ def test_a_students_prints_plots_displays_and_everyday_magics_are_not_flagged():
                          "display, Markdown\nplt.rcParams['figure.figsize'] = (8, 3)\nplt.plot([1, 2])\n"
                          "display(Markdown('**mine**'))\nprint('passed: my own check')\nvalue = getattr(plt, 'title')\n"
                          "import json\nsettings = json.loads('{}')")
-    assert not tampering.notebook_findings({"cells": [cell]})
+    assert not tampering.notebook_findings({"cells": [cell]}, set())
 
 
 def test_a_patch_of_a_library_or_the_interpreter_is_tampering():
     cell = new_code_cell("import numpy as np\nimport sys, builtins\nfrom utils.checks import check\n"
                          "np.testing.assert_allclose = None\nsys.setprofile(print)\nbuiltins.print = len\n"
                          "check = lambda *a: None\n%load_ext something")
-    found = [str(f) for f in tampering.notebook_findings({"cells": [cell]})]
+    found = [str(f) for f in tampering.notebook_findings({"cells": [cell]}, set())]
     assert any("changes numpy.testing.assert_allclose" in f and "line 4" in f for f in found), found
     assert any("calls sys.setprofile()" in f for f in found) and any("builtins.print" in f for f in found), found
     assert any("redefines check" in f for f in found) and any("unreadable" in f and "%load_ext" in f for f in found)
@@ -143,3 +165,48 @@ def test_the_feedback_says_in_words_that_a_cell_ran_out_of_time():
     assert interrupted["traceback"][0].startswith("Cell In[3]"), "the line it was running stays"
     assert timed_out["traceback"] == [f"CellTimeoutError: {feedback.TIMED_OUT_MESSAGE}"]
     assert "time limit" in timed_out["evalue"] and "No reply" not in timed_out["evalue"]
+
+
+@pytest.mark.parametrize("code", [
+    "import IPython\nIPython.get_ipython().__getattribute__('ast_' + 'transformers').append(None)",
+    "import operator\nshell = get_ipython\noperator.attrgetter('ast_transformers')(shell()).append(None)",
+    "def f(shell):\n    shell.__dict__['showtraceback'] = print",
+    "import utils.checks\nm = utils.checks\nm.check = print",
+    "import utils\nm = utils\nn = m.checks\nn.check = print",
+    "import utils.checks\nutils.checks.__dict__['check'] = print",
+    "import os\nos.sys.modules['utils.checks'].check = print",
+    "import os\ngetattr(os.sys, 'settrace')(print)",
+    "import sys\nsys.path.insert(0, '.')",
+    "import __main__\n__main__.check = print",
+    "def greedy_action(q):\n    print(In[-1])\n    return 0",
+    "import utils\nchecks = getattr(utils, 'checks')\nchecks.fail = print",
+])
+def test_the_review_follows_aliases_dicts_sys_modules_and_constant_getattr(code):
+    found = tampering.notebook_findings({"cells": [new_code_cell(code)]}, set())
+    assert {f.kind for f in found} & {tampering.TAMPERS, tampering.UNREADABLE}, code
+
+
+def test_metadata_the_release_does_not_have_is_listed():
+    notebook = copy.deepcopy(BLANK_02)
+    cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "greedy_action")
+    cell["metadata"]["nbgrader"]["locked"] = True
+    found = [str(f) for f in tampering.metadata_findings(notebook, BLANK_02)]
+    assert found == ["metadata: cell greedy_action: nbgrader metadata edited: locked False -> True"], found
+    assert not tampering.metadata_findings(BLANK_02, BLANK_02)
+    assert not tampering.metadata_findings(finished_notebook("02_epsilon_greedy"), BLANK_02)
+
+
+def test_printed_hidden_tests_leave_the_feedback_page():
+    from nbformat.v4 import new_notebook
+
+    test = new_code_cell("# greedy_action: ties\ncheck(a)\n### BEGIN HIDDEN TESTS\nsecret_check(b, 'very secret')\n"
+                         "### END HIDDEN TESTS", execution_count=4,
+                         metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 1}})
+    leaked = "check(a)\n_receipt_0123abcd = 'receipt-9'\nsecret_check(b, 'very secret')\n### END HIDDEN TESTS\n"
+    test.outputs = [new_output("stream", name="stdout", text=leaked),
+                    new_output("error", ename="AssertionError", evalue="secret_check(b, 'very secret')",
+                               traceback=["AssertionError: secret_check(b, 'very secret')"])]
+    notebook, _ = feedback.HideHiddenTests().preprocess(new_notebook(cells=[test]), {})
+    shown = json.dumps(notebook.cells[0].outputs)
+    assert "secret" not in shown and "HIDDEN" not in shown and "_receipt_" not in shown, shown
+    assert "check(a)" in shown and feedback.HIDDEN_LINE in shown, "visible lines stay; hidden ones say they were"
