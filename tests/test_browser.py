@@ -183,3 +183,58 @@ def test_nbgrader_validate_in_the_browser(page, lab):
     assert "Success! Your notebook passes all the tests." in shown, shown
     for wrong in ("Partial credit", "cannot be converted", "VALIDATION FAILED"):
         assert wrong not in shown, shown
+
+
+LANDER_CELLS = [
+    "from utils.lander import Lander\nflown = Lander(seed=2)\nflown",
+    "watched = Lander(policy=lambda o: 2 if o[3] < -0.2 else 0, q_values=lambda o: [0.1, 0.2, 0.9, 0.3], seed=2)\n"
+    "watched",
+    "print('main engine frames:', flown.flights[-1]['actions'].count(2) if flown.flights else None)",
+]
+WIDGET = "(index, key) => document.querySelectorAll('.dqn-lander')[index].dataset[key] || ''"
+
+
+def test_a_student_flies_the_lander_with_the_keyboard(page, lab):
+    """The live lander of notebook 01 in JupyterLab: held keys fire the engines in the kernel's LunarLander,
+    at least 20 frames a second; the flight ends, says how and is kept. A policy flies a second one, with a
+    Q-value bar per action and the chosen one marked."""
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"lander-{i}", "metadata": {},
+                           "outputs": [], "source": source} for i, source in enumerate(LANDER_CELLS)],
+                "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (lab["root"] / "fly.ipynb").write_text(json.dumps(notebook))
+    open_notebook(page, lab, "fly.ipynb")
+    run_all(page)
+    page.locator(".dqn-lander-canvas").nth(1).wait_for()
+    canvas = page.locator(".dqn-lander-canvas").first
+    canvas.click()
+    page.keyboard.down("ArrowUp")
+    page.wait_for_function(f"() => Number(({WIDGET})(0, 'frames')) > 20", timeout=30_000)
+    page.keyboard.up("ArrowUp")
+    page.wait_for_timeout(1500)  # the flight goes on, nothing pressed: the frames of a whole second
+    fps = float(page.evaluate(f"() => ({WIDGET})(0, 'fps')") or 0)
+    print(f"the lander drew {fps} frames a second")
+    assert fps >= 20, f"{fps} frames a second"
+    terms = page.locator(".dqn-lander-terms").first.inner_text()
+    assert "fuel" in terms and "0.0 of return" not in terms, f"the main engine did not fire: {terms}"
+    page.locator(".dqn-lander-controls select").first.select_option("4")
+    page.wait_for_function(f"() => ({WIDGET})(0, 'frames') && document.querySelector('.dqn-lander-result')"
+                           ".dataset.outcome", timeout=120_000)
+    result = page.locator(".dqn-lander-result").first.inner_text()
+    assert re.match(r"(landed on the pad|landed off the pad|crashed|flew off|out of time): return -?\d", result), \
+        result
+    assert "flights: 1, best" in page.locator(".dqn-lander-flights").first.inner_text()
+    last = cell_with(page, "print('main engine frames:'")
+    last.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    wait_until_idle(page)
+    printed = last.locator(".jp-OutputArea-output").first.inner_text()
+    frames = int(re.search(r"main engine frames: (\d+)", printed).group(1))
+    assert frames >= 15, f"the kernel's flight fired the main engine {frames} times: {printed}"
+
+    second = page.locator(".dqn-lander").nth(1)
+    second.locator(".dqn-lander-controls button", has_text="Play").click()
+    page.wait_for_function(f"() => Number(({WIDGET})(1, 'frames')) > 20", timeout=30_000)
+    chosen = second.locator(".dqn-lander-q-row.chosen .dqn-lander-q-name").inner_text()
+    assert second.locator(".dqn-lander-q-row").count() == 4
+    assert chosen in ("do nothing", "fire main engine"), chosen

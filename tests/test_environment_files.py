@@ -1,4 +1,4 @@
-"""requirements.txt, environment.yml, pyproject.toml, postBuild and .ci/run agree with each other and the README."""
+"""requirements.txt, environment.yml, binder/, pyproject.toml and .ci/run agree with each other and the README."""
 
 import json
 import os
@@ -50,10 +50,31 @@ def test_installed_versions_match_the_pins(repo):
         assert installed == pinned, f"{name}: installed {installed}, pinned {pinned}"
 
 
+def test_binder_installs_the_pins_ci_tests(repo):
+    requirements = pins_of((repo / "requirements.txt").read_text().splitlines())
+    assert pins_of((repo / "binder" / "requirements.txt").read_text().splitlines()) == requirements
+    assert (repo / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    assert not (repo / "postBuild").exists(), "with binder/, repo2docker ignores the files at the top"
+
+
 def test_postbuild_installs_the_course_package(repo):
-    postbuild = repo / "postBuild"
+    postbuild = repo / "binder" / "postBuild"
     assert os.access(postbuild, os.X_OK), "postBuild must be executable for Binder"
     assert "pip install --no-deps -e ." in postbuild.read_text()
+
+
+def test_repo2docker_builds_binder_with_pip(repo, tmp_path):
+    """What Binder would build, written by repo2docker without Docker: Python 3.11, binder/requirements.txt
+    through pip, then postBuild; not environment.yml."""
+    import subprocess
+
+    result = subprocess.run([str(Path(sys.executable).with_name("repo2docker")), "--no-build", "--debug", str(repo)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    dockerfile = result.stdout + result.stderr
+    assert re.search(r"pip install .*-r .*binder/requirements\.txt", dockerfile), dockerfile[-4000:]
+    assert "binder/postBuild" in dockerfile and "python=3.11" in dockerfile
+    assert "environment.yml" not in dockerfile, "Binder would build the conda environment, which CI does not test"
 
 
 def test_this_environment_has_the_courses_jupyter_settings(repo):
@@ -68,7 +89,7 @@ def test_this_environment_has_the_courses_jupyter_settings(repo):
 def test_every_install_route_copies_the_jupyter_settings(repo):
     routes = {"Makefile": "cp jupyter-config/* $(VENV)/etc/jupyter/",
               "README.md": "cp jupyter-config/* .venv/etc/jupyter/",
-              "postBuild": "cp jupyter-config/* ",
+              "binder/postBuild": "cp jupyter-config/* ",
               "hub/setup.sh": 'cp "$HERE/jupyter-config/"* "$PREFIX/venv/etc/jupyter/"',
               "hub/kubernetes/Dockerfile": 'cp jupyter-config/* "${CONDA_DIR}/etc/jupyter/"'}
     for route, command in routes.items():

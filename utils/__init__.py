@@ -10,6 +10,7 @@ One module per concern:
 * :mod:`utils.fixtures` - ``data/`` and its checked ``.npy`` fixtures
 * :mod:`utils.checks`   - the notebooks' test helpers
 * :mod:`utils.exercises` - names the unfinished function when a stub raises NotImplementedError
+* :mod:`utils.lander`   - the live lander widget (imported on its own: it loads anywidget)
 """
 
 from .quiet import seed_everything, silence_libraries
