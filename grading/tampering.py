@@ -450,9 +450,9 @@ def metadata_findings(submitted: dict, release: dict) -> list[Finding]:
     return found
 
 
-#: What a submission may hold besides the release's files: the agent notebook 04 saves, and what nbgrader
-#: leaves out of submissions anyway (CourseDirectory.ignore in nbgrader_config.py).
-HANDED_IN = ("my_agent",)
+#: What a submission may hold besides the release's files: the agent notebook 04 saves, the time nbgrader's
+#: submit writes, and what nbgrader leaves out of submissions anyway (CourseDirectory.ignore in nbgrader_config.py).
+HANDED_IN = ("my_agent", "timestamp.txt")
 
 
 def extra_files(folder: Path, release: Path, ignored: tuple[str, ...] = ()) -> list[Finding]:

@@ -185,6 +185,15 @@ print("Success! Your notebook passes all the tests.")
                          baseline="zero"),
     "checks_os_sys_modules": Cheat("clean kernel", f"import os\nos.sys.modules['utils.checks'].fail = {NEVER_FAIL}",
                                    baseline="zero"),
+    # A thread that keeps the checks patched, whatever is put back before a test.
+    "checks_thread": Cheat("clean kernel", f"""
+import threading, time, utils.checks
+def _keep_patched():
+    while True:
+        utils.checks.fail = {NEVER_FAIL}
+        time.sleep(0.0005)
+threading.Thread(target=_keep_patched, daemon=True).start()
+""", baseline="zero"),
     # Correct work that prints the test cell calling it, hidden tests and all.
     "prints_the_test": Cheat("feedback", inside="print(In[-1])", baseline="solution"),
 }

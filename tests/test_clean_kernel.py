@@ -20,6 +20,12 @@ sys.modules["utils.checks"].fail = lambda *args, **kwargs: None
 numpy.allclose = lambda *args, **kwargs: True
 builtins.abs = lambda x: 0
 sys.path.insert(0, "/nowhere")
+import threading, time
+def keep_patched():
+    while True:
+        numpy.allclose = lambda *args, **kwargs: True
+        time.sleep(0.0005)
+threading.Thread(target=keep_patched, daemon=True).start()
 """
 # Run as a test cell: what it sees.
 LOOK = """
@@ -30,6 +36,9 @@ print("allclose", numpy.allclose(1, 2))
 print("abs", abs(-2))
 print("path", "/nowhere" in sys.path)
 print("utils", utils.__file__.startswith(FOLDER))
+import threading, time
+time.sleep(0.01)
+print("threads", sum(t.name.startswith("Thread-") and "keep_patched" in t.name for t in threading.enumerate()))
 """
 
 
@@ -70,7 +79,7 @@ def test_a_test_cell_runs_in_the_kernel_as_it_started(folder):
     assert seen["import"] == ("ok", []), "the utils/ handed in beside the notebook is never imported"
     status, lines = seen["test"]
     assert status == "ok" and lines == ["transformers 0", "checks utils.checks", "allclose False", "abs 2",
-                                        "path False", "utils False"], lines
+                                        "path False", "utils False", "threads 0"], lines
     assert seen["fail"][0] == "error", "the course's check fails again, and the error shows"
 
 

@@ -55,6 +55,7 @@ def test_every_cheat_but_printed_text_is_flagged_with_its_cell_line_metadata_or_
     (tmp_path / "02_epsilon_greedy.ipynb").write_text("{}")
     (tmp_path / "my_agent").mkdir()
     (tmp_path / "my_agent" / "weights.npz").write_text("")
+    (tmp_path / "timestamp.txt").write_text("2026-12-03 12:00:00.000000 UTC")
     found += tampering.extra_files(tmp_path, REPO / "notebooks" / "02_epsilon_greedy")
     if spec.family == "output":
         assert not found, found

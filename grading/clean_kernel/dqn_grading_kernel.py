@@ -5,7 +5,8 @@ the kernel (IPython's input and AST transformers, its exception handlers and eve
 interpreter's trace and import hooks, the course's helpers, NumPy's and the builtins'
 functions), and by whatever route (``get_ipython()``, ``sys.modules``, the garbage collector,
 an alias, ``__dict__``, a module handed in beside the notebook, a function that a test calls),
-is put back before each test cell runs. :class:`GradingKernel` takes its snapshot when the
+is put back before each test cell runs; a thread running the student's code, which could
+change it again while the test runs, is stopped first. :class:`GradingKernel` takes its snapshot when the
 kernel starts, before any cell: it imports the course's helpers then, so the tests' imports
 find them as they were.
 
@@ -21,6 +22,7 @@ folder is visible.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import sys
@@ -75,6 +77,9 @@ class Pristine:
             except Exception:  # noqa: BLE001 - a course without one of them: the rest is still guarded
                 pass
         self.roots = _library_roots()
+        # Code from these folders is not a student's: the installed libraries, the standard library, the course.
+        self.trusted = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+                             | set(self.roots))
         self.modules = {name: module for name, module in sys.modules.items()
                         if name in GUARDED_MODULES or name == COURSE_PACKAGE
                         or name.startswith(COURSE_PACKAGE + ".")}
@@ -131,7 +136,25 @@ class Pristine:
         """`then`, and what libraries added to it since (a student's additions go)."""
         return [*then, *(item for item in now if item not in then and self._installed(item))]
 
+    def stop_student_threads(self, wait: float = 0.5) -> None:
+        """Stop every thread that runs a student's code (a frame of its stack is the notebook's), which could
+        change what a test calls while the test runs: each gets SystemExit raised in it."""
+        frames = sys._current_frames()
+        stopped = []
+        for thread in threading.enumerate():
+            frame = frames.get(thread.ident)
+            if thread is threading.current_thread() or frame is None:
+                continue
+            while frame is not None and os.path.realpath(frame.f_code.co_filename).startswith(self.trusted):
+                frame = frame.f_back
+            if frame is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(SystemExit))
+                stopped.append(thread)
+        for thread in stopped:
+            thread.join(wait / len(stopped))
+
     def restore(self) -> None:
+        self.stop_student_threads()
         sys.settrace(None)
         sys.setprofile(None)
         threading.settrace(None)
