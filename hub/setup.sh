@@ -26,7 +26,8 @@
 #      and the exchange (/etc/profile.d/NAME.sh);
 #      the instructor's course folder ~INSTRUCTOR/dqn-lunar-lander: the whole repository (solutions/,
 #      the gradebook to come), readable by the instructor only;
-#   6. the hub's state in PREFIX/hub (its database and cookie secret, root's only), and PREFIX/hub/start.sh.
+#   6. the hub's state in PREFIX/hub (its database and cookie secret, root's only), PREFIX/hub/start.sh, and
+#      the systemd unit NAME-hub.service, enabled where systemd runs (it starts on boot, again after a failure).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")/.." && pwd)"   # this repository
@@ -193,9 +194,46 @@ set -a; . "$PREFIX/hub/hub.env"; set +a
 exec "$PREFIX/venv/bin/jupyterhub" -f "$PREFIX/hub/jupyterhub_config.py"
 EOF
 chmod 700 "$PREFIX/hub/start.sh"
+# The hub as a systemd service: it starts on boot and again after a failure; its proxy is its child and
+# stops with it. Installed where systemd runs; written in PREFIX/hub in any case (the tests verify it).
+UNIT="$NAME-hub.service"
+cat > "$PREFIX/hub/$UNIT" <<EOF
+[Unit]
+Description=JupyterHub of the class $NAME (hub/setup.sh)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=root
+WorkingDirectory=$PREFIX/hub
+EnvironmentFile=$PREFIX/hub/hub.env
+ExecStart=$PREFIX/venv/bin/jupyterhub -f $PREFIX/hub/jupyterhub_config.py
+Restart=on-failure
+RestartSec=5
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+EOF
+chmod 644 "$PREFIX/hub/$UNIT"
+SYSTEMD=0
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    SYSTEMD=1
+    cp "$PREFIX/hub/$UNIT" "/etc/systemd/system/$UNIT"
+    systemctl daemon-reload
+    systemctl enable "$UNIT" >/dev/null
+fi
 
 echo "ready: the hub's state is in $PREFIX/hub; the instructor's course is $COURSE"
 if [ "$START" = 1 ]; then
     step "starting the hub on $IP:$PORT"
-    exec "$PREFIX/hub/start.sh"
+    if [ "$SYSTEMD" = 1 ]; then
+        systemctl restart "$UNIT"
+        echo "the hub runs as the service $UNIT: systemctl status $UNIT; its log: journalctl -u $UNIT"
+    else
+        exec "$PREFIX/hub/start.sh"
+    fi
+elif [ "$SYSTEMD" = 1 ]; then
+    echo "start it with: systemctl start $UNIT (it also starts on boot)"
 fi

@@ -61,6 +61,8 @@ def missing() -> str | None:
     for tool in ("npm", "bwrap", "useradd"):
         if shutil.which(tool) is None:
             return f"no {tool} on this machine (hub/setup.sh installs it with apt-get on a fresh one)"
+    if shutil.which("systemd-analyze") is None:
+        return "no systemd-analyze, which checks the hub's unit (apt-get install systemd, as .ci/run does)"
     return None
 
 
@@ -353,3 +355,15 @@ def test_a_notebook_past_the_memory_limit_fails_alone(hub):
         assert hub["process"].poll() is None
         context.close()
         bob_context.close()
+
+
+def test_the_hub_is_a_service_that_starts_on_boot_and_again_after_a_failure(hub):
+    """setup.sh writes the systemd unit it installs where systemd runs (PID 1 is not systemd here, so it is
+    checked, not started): systemd-analyze verify finds nothing to say of it."""
+    unit = hub["prefix"] / "hub" / f"{CLASS}-hub.service"
+    verified = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0 and not (verified.stdout + verified.stderr).strip(), verified
+    text = unit.read_text()
+    for line in ("Restart=on-failure", "WantedBy=multi-user.target", f"EnvironmentFile={hub['prefix']}/hub/hub.env",
+                 f"ExecStart={hub['prefix']}/venv/bin/jupyterhub -f {hub['prefix']}/hub/jupyterhub_config.py"):
+        assert line in text, f"{line} is not in the unit:\n{text}"
