@@ -8,6 +8,7 @@ Started by hub/setup.sh (which writes the settings below into hub.env next to th
     DQN_HUB_INSTRUCTOR  the instructor's user name (an admin of the hub)
     DQN_HUB_GROUP       the class's Linux group: its members, and no one else, may log in (default dqn-course)
     DQN_HUB_MEM_LIMIT   address space per process of a student's server, e.g. "8G"
+    DQN_HUB_SSL_CERT, DQN_HUB_SSL_KEY   the certificate and key the hub serves HTTPS with (empty: plain HTTP)
 
 Logins go through PAM: the machine's own accounts and passwords (hub/setup.sh makes them from a
 roster). For a university login, replace the authenticator (see the README's hub section):
@@ -34,6 +35,9 @@ VENV = os.path.join(PREFIX, "venv")
 EXCHANGE = os.path.join(PREFIX, "exchange")
 STATE = os.path.join(PREFIX, "hub")
 INSTRUCTOR = os.environ.get("DQN_HUB_INSTRUCTOR", "instructor")
+if os.environ.get("DQN_HUB_SSL_CERT") and os.environ.get("DQN_HUB_SSL_KEY"):
+    c.JupyterHub.ssl_cert = os.environ["DQN_HUB_SSL_CERT"]
+    c.JupyterHub.ssl_key = os.environ["DQN_HUB_SSL_KEY"]
 
 
 def _bytes(size: str) -> int:

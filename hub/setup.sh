@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Prepare a Debian/Ubuntu machine for a class on JupyterHub, as root, then start the hub.
 #
-#   sudo hub/setup.sh --roster roster.csv                      # install, make the accounts, start the hub
-#   sudo hub/setup.sh --roster roster.csv --no-start           # the same, without starting it (hub/start.sh does)
+#   sudo hub/setup.sh --roster roster.csv --cert FILE --key FILE   # install, make the accounts, start the hub
+#   sudo hub/setup.sh --roster roster.csv --https-self-signed      # the same with a certificate of its own (a trial)
+#   sudo hub/setup.sh --roster roster.csv --http                   # plain HTTP: only behind a proxy that serves HTTPS
 #
 # roster.csv: a header line "username,password,role", then one account a line; role is "student" or
 # "instructor" (exactly one). Options: --name NAME (default dqn-course: the class's Linux group and the
 # default prefix), --prefix DIR (default /opt/NAME), --ip IP (0.0.0.0), --port PORT (8000),
-# --mem-limit SIZE (8G: address space per process of a student's server).
+# --mem-limit SIZE (8G: address space per process of a student's server), --no-start; and how the hub is
+# reached, one of: --cert FILE --key FILE (a certificate and its key, PEM), --https-self-signed, --http.
 #
 # What it does, each step safe to run again:
 #   1. Debian packages it needs (Debian's python3.11 and its venv, npm, bubblewrap);
@@ -38,6 +40,10 @@ IP=0.0.0.0
 PORT=8000
 MEM_LIMIT=8G
 START=1
+CERT=""
+KEY=""
+SELF_SIGNED=0
+PLAIN_HTTP=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --roster) ROSTER="$2"; shift 2 ;;
@@ -47,11 +53,29 @@ while [ $# -gt 0 ]; do
         --port) PORT="$2"; shift 2 ;;
         --mem-limit) MEM_LIMIT="$2"; shift 2 ;;
         --no-start) START=0; shift ;;
+        --cert) CERT="$2"; shift 2 ;;
+        --key) KEY="$2"; shift 2 ;;
+        --https-self-signed) SELF_SIGNED=1; shift ;;
+        --http) PLAIN_HTTP=1; shift ;;
         *) echo "setup.sh: unknown option $1 (see the top of hub/setup.sh)" >&2; exit 2 ;;
     esac
 done
 [[ "$NAME" =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "setup.sh: --name must be a Linux group name (a-z, 0-9, _ and -)" >&2; exit 2; }
 PREFIX="${PREFIX:-/opt/$NAME}"
+CHOSEN=$(( (${#CERT} > 0 || ${#KEY} > 0) + SELF_SIGNED + PLAIN_HTTP ))
+if [ "$CHOSEN" != 1 ]; then
+    echo "setup.sh: say how students reach the hub, one of: --cert FILE --key FILE (your institution's certificate," >&2
+    echo "  or Let's Encrypt's, see the README), --https-self-signed (a trial: browsers warn), or --http (plain HTTP:" >&2
+    echo "  passwords cross the network readable; only behind a proxy that serves HTTPS)" >&2
+    exit 2
+fi
+if [ -n "$CERT$KEY" ]; then
+    [ -f "$CERT" ] && [ -f "$KEY" ] || { echo "setup.sh: --cert and --key must both name readable PEM files" >&2; exit 2; }
+fi
+if [ "$PLAIN_HTTP" = 1 ]; then
+    echo "WARNING: the hub will serve plain HTTP (--http): passwords and notebooks cross the network readable." >&2
+    echo "WARNING: use it only behind a proxy that serves HTTPS, or give --cert/--key or --https-self-signed." >&2
+fi
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run it as root (it makes accounts and installs packages)" >&2; exit 1; }
 [ -f "$ROSTER" ] || { echo "setup.sh: give the class with --roster FILE.csv (username,password,role)" >&2; exit 1; }
 head -n 1 "$ROSTER" | grep -q '^username,password,role' \
@@ -73,6 +97,7 @@ missing=()
 dpkg -s python3.11-venv >/dev/null 2>&1 || missing+=(python3.11-venv)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
@@ -175,6 +200,22 @@ step "the hub's state: $PREFIX/hub"
 mkdir -p "$PREFIX/hub"
 chmod 700 "$PREFIX/hub"
 cp "$HERE/hub/jupyterhub_config.py" "$PREFIX/hub/jupyterhub_config.py"
+TLS_CERT=""
+TLS_KEY=""
+if [ "$PLAIN_HTTP" = 0 ]; then
+    mkdir -p "$PREFIX/hub/tls"
+    chmod 700 "$PREFIX/hub/tls"
+    TLS_CERT="$PREFIX/hub/tls/cert.pem"
+    TLS_KEY="$PREFIX/hub/tls/key.pem"
+    if [ -n "$CERT" ]; then   # read where they are: a renewed certificate (certbot) is served after a restart
+        TLS_CERT="$(realpath "$CERT")"
+        TLS_KEY="$(realpath "$KEY")"
+    elif [ ! -f "$TLS_CERT" ] || [ ! -f "$TLS_KEY" ]; then   # a certificate of its own, kept when run again
+        openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=$(hostname -f 2>/dev/null || hostname)" \
+            -keyout "$TLS_KEY" -out "$TLS_CERT" 2>/dev/null
+        chmod 600 "$TLS_KEY"
+    fi
+fi
 cat > "$PREFIX/hub/hub.env" <<EOF
 DQN_HUB_PREFIX=$PREFIX
 DQN_HUB_IP=$IP
@@ -182,6 +223,8 @@ DQN_HUB_PORT=$PORT
 DQN_HUB_INSTRUCTOR=$INSTRUCTOR
 DQN_HUB_GROUP=$NAME
 DQN_HUB_MEM_LIMIT=$MEM_LIMIT
+DQN_HUB_SSL_CERT=$TLS_CERT
+DQN_HUB_SSL_KEY=$TLS_KEY
 DQN_HUB_INTERNAL_PORT=${DQN_HUB_INTERNAL_PORT:-8081}
 DQN_HUB_PROXY_API_PORT=${DQN_HUB_PROXY_API_PORT:-8001}
 EOF

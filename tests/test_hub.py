@@ -32,6 +32,7 @@ import os
 import pwd
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -51,6 +52,10 @@ INSTRUCTOR, STUDENTS = "dqnteach", {"ann": "ann-Lander-42", "bob": "bob-Lander-4
 OUTSIDER = ("dqnoutsider", "out-Lander-42")  # an account of the machine, not of the class
 CLASS = "dqn-hubtest"  # the class's name and group: never a live class's
 MEM_LIMIT_GIB = 6
+
+
+#: The test's hub serves HTTPS with a certificate of its own (setup.sh --https-self-signed): no one vouches for it.
+UNVERIFIED = ssl._create_unverified_context()
 
 
 def missing() -> str | None:
@@ -107,14 +112,15 @@ def hub():
         ports = {"DQN_HUB_INTERNAL_PORT": str(free_port()), "DQN_HUB_PROXY_API_PORT": str(free_port())}
         setup = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--name", CLASS,
                                 "--prefix", str(prefix / "opt"), "--ip", "127.0.0.1", "--port", str(port),
-                                "--mem-limit", f"{MEM_LIMIT_GIB}G", "--no-start"], capture_output=True, text=True,
+                                "--mem-limit", f"{MEM_LIMIT_GIB}G", "--https-self-signed", "--no-start"],
+                               capture_output=True, text=True,
                                timeout=2400, env={**os.environ, **ports})
         assert setup.returncode == 0, setup.stdout[-4000:] + setup.stderr[-4000:]
         opt = prefix / "opt"
         log = open(prefix / "hub.log", "w")
         hub_process = subprocess.Popen([str(opt / "hub" / "start.sh")], stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
+        base = f"https://127.0.0.1:{port}"
         wait_until_up(f"{base}/hub/api", hub_process, log, "the hub", seconds=120)
         subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", OUTSIDER[0]], check=True)
         subprocess.run(["chpasswd"], input=f"{OUTSIDER[0]}:{OUTSIDER[1]}\n", text=True, check=True)
@@ -139,7 +145,7 @@ def shot(page, name: str) -> None:
 
 
 def submit_login(browser, hub, user: str, password: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, ignore_https_errors=True)
     page = context.new_page()
     page.set_default_timeout(180_000)
     page.goto(f"{hub['base']}/hub/login")
@@ -349,7 +355,7 @@ def test_a_notebook_past_the_memory_limit_fails_alone(hub):
             soft = next(line.split()[3] for line in limits.splitlines() if line.startswith("Max address space"))
             assert int(soft) == MEM_LIMIT_GIB * 2**30, limits
             assert os.getpriority(os.PRIO_PROCESS, int(kernel)) == 10, "ann's kernel does not run at nice 10"
-        urllib.request.urlopen(f"{hub['base']}/hub/api", timeout=10)  # the hub runs on
+        urllib.request.urlopen(f"{hub['base']}/hub/api", timeout=10, context=UNVERIFIED)  # the hub runs on
         bob_page.reload()
         bob_page.locator("#jp-main-dock-panel").wait_for()  # and so does bob's server
         assert hub["process"].poll() is None
@@ -367,3 +373,27 @@ def test_the_hub_is_a_service_that_starts_on_boot_and_again_after_a_failure(hub)
     for line in ("Restart=on-failure", "WantedBy=multi-user.target", f"EnvironmentFile={hub['prefix']}/hub/hub.env",
                  f"ExecStart={hub['prefix']}/venv/bin/jupyterhub -f {hub['prefix']}/hub/jupyterhub_config.py"):
         assert line in text, f"{line} is not in the unit:\n{text}"
+
+
+def test_the_hub_serves_https_only(hub):
+    """setup.sh --https-self-signed: the hub's port speaks TLS with a certificate of its own, whose key only
+    root reads, and plain HTTP gets no page."""
+    host, port = "127.0.0.1", int(hub["base"].rsplit(":", 1)[1])
+    assert "BEGIN CERTIFICATE" in ssl.get_server_certificate((host, port), timeout=10)
+    key = hub["prefix"] / "hub" / "tls" / "key.pem"
+    assert key.stat().st_uid == 0 and key.stat().st_mode & 0o077 == 0, oct(key.stat().st_mode)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://{host}:{port}/hub/login", timeout=10)
+
+
+@pytest.mark.parametrize("options, said, code", [
+    ([], "say how students reach the hub", 2),
+    (["--cert", "/nonexistent.pem", "--key", "/nonexistent.key"], "--cert and --key must both name readable", 2),
+    (["--http"], "WARNING: the hub will serve plain HTTP", 1),
+])
+def test_setup_says_how_students_reach_the_hub(options, said, code, tmp_path):
+    """Without --cert/--key, --https-self-signed or --http, setup.sh stops before it changes anything; with
+    --http it warns (here it then stops at the missing roster)."""
+    result = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(tmp_path / "none.csv"),
+                             *options], capture_output=True, text=True, timeout=60)
+    assert result.returncode == code and said in result.stderr, result.stderr
