@@ -6,8 +6,11 @@
 #   sudo hub/setup.sh --roster roster.csv --http                   # plain HTTP: only behind a proxy that serves HTTPS
 #
 # roster.csv: a header line "username,password,role", then one account a line; role is "student" or
-# "instructor" (exactly one). Options: --name NAME (default dqn-course: the class's Linux group and the
-# default prefix), --prefix DIR (default /opt/NAME), --ip IP (0.0.0.0), --port PORT (8000),
+# "instructor" (exactly one); an empty password is generated and printed once. The roster is read, never copied,
+# and must not be readable by others (chmod 600). Run again, setup.sh upgrades the course and adds the roster's
+# new accounts: no password or home of an existing one changes. Students added or removed mid-term: hub/users.sh. Options: --name NAME (default dqn-course: the class's Linux group and the
+# default prefix), --prefix DIR (default /opt/NAME), --ip IP (0.0.0.0), --port PORT (8000 for dqn-course, a port
+# of the class's own for another name), --show (print the class's group, prefix and ports, change nothing),
 # --mem-limit SIZE (8G: address space per process of a student's server), --no-start; and how the hub is
 # reached, one of: --cert FILE --key FILE (a certificate and its key, PEM), --https-self-signed, --http.
 #
@@ -33,11 +36,13 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")/.." && pwd)"   # this repository
+. "$HERE/hub/accounts.sh"
 NAME=dqn-course
 PREFIX=""
 ROSTER=""
 IP=0.0.0.0
-PORT=8000
+PORT=""
+SHOW=0
 MEM_LIMIT=8G
 START=1
 CERT=""
@@ -53,6 +58,7 @@ while [ $# -gt 0 ]; do
         --port) PORT="$2"; shift 2 ;;
         --mem-limit) MEM_LIMIT="$2"; shift 2 ;;
         --no-start) START=0; shift ;;
+        --show) SHOW=1; shift ;;
         --cert) CERT="$2"; shift 2 ;;
         --key) KEY="$2"; shift 2 ;;
         --https-self-signed) SELF_SIGNED=1; shift ;;
@@ -62,6 +68,21 @@ while [ $# -gt 0 ]; do
 done
 [[ "$NAME" =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "setup.sh: --name must be a Linux group name (a-z, 0-9, _ and -)" >&2; exit 2; }
 PREFIX="${PREFIX:-/opt/$NAME}"
+# The ports follow from the class's name, so that two classes can share a machine: dqn-course keeps 8000 (the
+# hub), 8081 (its own API) and 8001 (the proxy's API); any other name gets three ports of its own from 8100 up.
+if [ "$NAME" = dqn-course ]; then
+    PORTS=(8000 8081 8001)
+else
+    BASE=$(( 8100 + ($(printf '%s' "$NAME" | cksum | cut -d' ' -f1) % 300) * 10 ))
+    PORTS=("$BASE" "$((BASE + 1))" "$((BASE + 2))")
+fi
+PORT="${PORT:-${PORTS[0]}}"
+INTERNAL_PORT="${DQN_HUB_INTERNAL_PORT:-${PORTS[1]}}"
+PROXY_API_PORT="${DQN_HUB_PROXY_API_PORT:-${PORTS[2]}}"
+if [ "$SHOW" = 1 ]; then   # what this class would be, changing nothing
+    echo "group=$NAME prefix=$PREFIX port=$PORT internal_port=$INTERNAL_PORT proxy_api_port=$PROXY_API_PORT"
+    exit 0
+fi
 CHOSEN=$(( (${#CERT} > 0 || ${#KEY} > 0) + SELF_SIGNED + PLAIN_HTTP ))
 if [ "$CHOSEN" != 1 ]; then
     echo "setup.sh: say how students reach the hub, one of: --cert FILE --key FILE (your institution's certificate," >&2
@@ -78,6 +99,7 @@ if [ "$PLAIN_HTTP" = 1 ]; then
 fi
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run it as root (it makes accounts and installs packages)" >&2; exit 1; }
 [ -f "$ROSTER" ] || { echo "setup.sh: give the class with --roster FILE.csv (username,password,role)" >&2; exit 1; }
+private_roster "$ROSTER"
 head -n 1 "$ROSTER" | grep -q '^username,password,role' \
     || { echo "setup.sh: $ROSTER must start with the header username,password,role" >&2; exit 1; }
 INSTRUCTOR="$(awk -F, 'NR > 1 && $3 == "instructor" {print $1}' "$ROSTER")"
@@ -144,21 +166,12 @@ cp "$HERE/jupyter-config/"* "$PREFIX/venv/etc/jupyter/"
 cat "$HERE/jupyter-config/nbgrader_config.py" "$HERE/hub/nbgrader_student_config.py" \
     > "$PREFIX/venv/etc/jupyter/nbgrader_config.py"
 
-step "the accounts of $ROSTER"
+step "the accounts of $ROSTER (new ones only: an account that exists keeps its password and home)"
 getent group "$NAME" >/dev/null || groupadd "$NAME"
 tail -n +2 "$ROSTER" | while IFS=, read -r name password role; do
     role="${role%$'\r'}"
     [ -n "$name" ] || continue
-    id "$name" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$name"
-    usermod -a -G "$NAME" "$name"
-    echo "$name:$password" | chpasswd
-    home="$(getent passwd "$name" | cut -d: -f6)"
-    chmod 700 "$home"
-    if [ "$role" = student ]; then  # no Formgrader, no "create assignment" toolbar: the instructor's tools
-        mkdir -p "$home/.jupyter"
-        cp -r "$HERE/hub/student_jupyter/." "$home/.jupyter/"
-        chown -R "$name:$name" "$home/.jupyter"
-    fi
+    add_account "$name" "$role" "$password"
 done
 
 step "the course's folders in the exchange: the instructor's"
@@ -185,7 +198,9 @@ HOME_DIR="$(getent passwd "$INSTRUCTOR" | cut -d: -f6)"
 COURSE="$HOME_DIR/dqn-lunar-lander"
 if [ ! -d "$COURSE" ]; then
     mkdir -p "$COURSE"
-    (cd "$HERE" && tar --exclude=.git --exclude=.venv --exclude=submitted --exclude=autograded \
+    # Never the roster (it holds passwords), wherever it is.
+    (cd "$HERE" && tar --exclude="$(basename "$ROSTER")" --exclude=.git --exclude=.venv --exclude=submitted \
+        --exclude=autograded \
         --exclude=feedback --exclude=downloaded --exclude='gradebook.db*' --exclude=graded_jobs.json \
         --exclude=exchange --exclude=report --exclude=backups --exclude=artifacts --exclude=__pycache__ -cf - .) \
         | tar -C "$COURSE" -xf -
@@ -225,8 +240,8 @@ DQN_HUB_GROUP=$NAME
 DQN_HUB_MEM_LIMIT=$MEM_LIMIT
 DQN_HUB_SSL_CERT=$TLS_CERT
 DQN_HUB_SSL_KEY=$TLS_KEY
-DQN_HUB_INTERNAL_PORT=${DQN_HUB_INTERNAL_PORT:-8081}
-DQN_HUB_PROXY_API_PORT=${DQN_HUB_PROXY_API_PORT:-8001}
+DQN_HUB_INTERNAL_PORT=$INTERNAL_PORT
+DQN_HUB_PROXY_API_PORT=$PROXY_API_PORT
 EOF
 cat > "$PREFIX/hub/start.sh" <<EOF
 #!/usr/bin/env bash

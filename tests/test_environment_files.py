@@ -113,3 +113,17 @@ def test_binder_badge_opens_notebook_01_in_jupyterlab(repo):
     match = re.search(r"\(https://mybinder\.org/v2/gh/[^/]+/[^/]+/main\?urlpath=lab/tree/([^)]+)\)", readme)
     assert match, "no Binder badge with a JupyterLab urlpath"
     assert (repo / match.group(1)).is_file(), f"the badge opens {match.group(1)}, which does not exist"
+
+
+def test_the_readme_names_every_option_of_the_hub_scripts(repo):
+    readme = (repo / "README.md").read_text()
+    options = re.findall(r"^\s*(--[a-z-]+)\)", (repo / "hub" / "setup.sh").read_text(), re.MULTILINE)
+    assert len(options) >= 10, options
+    commands = re.findall(r"^\s*(add|remove|reset-password|list)[|)]", (repo / "hub" / "users.sh").read_text(),
+                          re.MULTILINE)
+    for option in options:
+        assert re.search(rf"`[^`]*(?<![\w-]){option}(?![\w-])[^`]*`", readme), \
+            f"README.md does not say what setup.sh {option} does"
+    for command in ("add", "remove", "reset-password", "list"):
+        assert f"hub/users.sh {command}" in readme, f"README.md does not show users.sh {command}"
+    assert commands, "users.sh has no commands"

@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import ssl
@@ -50,6 +51,8 @@ ARTIFACTS = REPO / "artifacts" / "hub"
 ASSIGNMENT = "01_environment"
 INSTRUCTOR, STUDENTS = "dqnteach", {"ann": "ann-Lander-42", "bob": "bob-Lander-42"}
 OUTSIDER = ("dqnoutsider", "out-Lander-42")  # an account of the machine, not of the class
+LATECOMER = "dqncarol"  # a student added mid-term with hub/users.sh
+LATE_PASSWORD: list[str] = []  # the one users.sh printed for her
 CLASS = "dqn-hubtest"  # the class's name and group: never a live class's
 MEM_LIMIT_GIB = 6
 
@@ -88,7 +91,7 @@ def as_user(user: str, command: str, check: bool = True, login: bool = True) -> 
 
 def remove_accounts() -> None:
     """The accounts, group and login profile this test makes: names no live class uses (CLASS, the users)."""
-    for user in [INSTRUCTOR, *STUDENTS, OUTSIDER[0]]:
+    for user in [INSTRUCTOR, *STUDENTS, OUTSIDER[0], LATECOMER]:
         subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
         subprocess.run(["userdel", "--remove", user], capture_output=True)
     subprocess.run(["groupdel", CLASS], capture_output=True)
@@ -106,15 +109,15 @@ def hub():
     roster = prefix / "roster.csv"
     roster.write_text("username,password,role\n" + f"{INSTRUCTOR},teach-Lander-42,instructor\n"
                       + "".join(f"{name},{password},student\n" for name, password in STUDENTS.items()))
+    roster.chmod(0o600)  # it holds passwords: setup.sh refuses a roster anyone can read
     port = free_port()
     hub_process = None
     try:
         ports = {"DQN_HUB_INTERNAL_PORT": str(free_port()), "DQN_HUB_PROXY_API_PORT": str(free_port())}
-        setup = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--name", CLASS,
-                                "--prefix", str(prefix / "opt"), "--ip", "127.0.0.1", "--port", str(port),
-                                "--mem-limit", f"{MEM_LIMIT_GIB}G", "--https-self-signed", "--no-start"],
-                               capture_output=True, text=True,
-                               timeout=2400, env={**os.environ, **ports})
+        command = ["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--name", CLASS,
+                   "--prefix", str(prefix / "opt"), "--ip", "127.0.0.1", "--port", str(port),
+                   "--mem-limit", f"{MEM_LIMIT_GIB}G", "--https-self-signed", "--no-start"]
+        setup = subprocess.run(command, capture_output=True, text=True, timeout=2400, env={**os.environ, **ports})
         assert setup.returncode == 0, setup.stdout[-4000:] + setup.stderr[-4000:]
         opt = prefix / "opt"
         log = open(prefix / "hub.log", "w")
@@ -124,7 +127,8 @@ def hub():
         wait_until_up(f"{base}/hub/api", hub_process, log, "the hub", seconds=120)
         subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", OUTSIDER[0]], check=True)
         subprocess.run(["chpasswd"], input=f"{OUTSIDER[0]}:{OUTSIDER[1]}\n", text=True, check=True)
-        yield {"base": base, "prefix": opt, "process": hub_process, "log": prefix / "hub.log",
+        yield {"base": base, "prefix": opt, "process": hub_process, "log": prefix / "hub.log", "setup": command,
+               "setup_env": {**os.environ, **ports},
                "course": Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "dqn-lunar-lander"}
     finally:  # the hub, every server it started, the accounts and the prefix go, whatever happened
         if hub_process is not None:
@@ -397,3 +401,96 @@ def test_setup_says_how_students_reach_the_hub(options, said, code, tmp_path):
     result = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(tmp_path / "none.csv"),
                              *options], capture_output=True, text=True, timeout=60)
     assert result.returncode == code and said in result.stderr, result.stderr
+
+
+def users(hub, *arguments: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(["bash", str(REPO / "hub" / "users.sh"), *arguments, "--name", CLASS, "--prefix",
+                             str(hub["prefix"])], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def logs_in(browser, hub, user: str, password: str) -> bool:
+    """Whether `user` gets to their JupyterLab with `password` (False: the hub said the login is invalid)."""
+    context, page = submit_login(browser, hub, user, password)
+    try:
+        page.wait_for_function("() => location.pathname.includes('/lab') || "
+                               "(document.body?.innerText || '').includes('Invalid username or password')",
+                               timeout=180_000)
+        return "/lab" in page.url
+    finally:
+        context.close()
+
+
+def test_students_come_and_go_mid_term(hub, released):
+    """hub/users.sh: a student added mid-term logs in, fetches and submits; a reset password replaces the old
+    one; a removed student can no longer log in, and their submission stays. Nobody else is touched."""
+    added = users(hub, "add", LATECOMER).stdout
+    password = re.search(rf"^{LATECOMER}: (\S+)$", added, re.MULTILINE).group(1)
+    assert len(password) >= 12, added
+    LATE_PASSWORD.append(password)
+    assert LATECOMER in users(hub, "list").stdout.split()
+    inbound = released["exchange"] / "inbound"
+    before = {entry.name for entry in inbound.iterdir()}
+    with chromium() as browser:
+        assert logs_in(browser, hub, LATECOMER, password), "the new student cannot log in"
+        as_user(LATECOMER, f"nbgrader fetch_assignment {ASSIGNMENT} && nbgrader submit {ASSIGNMENT}")
+        assert any(name.startswith(f"{LATECOMER}+{ASSIGNMENT}+") for name in set(os.listdir(inbound)) - before)
+
+        reset = users(hub, "reset-password", "ann").stdout
+        new = re.search(r"^ann: (\S+)$", reset, re.MULTILINE).group(1)
+        assert not logs_in(browser, hub, "ann", STUDENTS["ann"]), "the old password still works"
+        assert logs_in(browser, hub, "ann", new)
+        STUDENTS["ann"] = new
+
+        bobs = [name for name in os.listdir(inbound) if name.startswith(f"bob+{ASSIGNMENT}+")]
+        assert bobs, "bob submitted in the loop"
+        users(hub, "remove", "bob")
+        assert not logs_in(browser, hub, "bob", STUDENTS["bob"]), "a removed student still logs in"
+        assert all((inbound / name).is_dir() for name in bobs), "bob's submission went with him"
+        assert Path(pwd.getpwnam("bob").pw_dir).is_dir(), "bob's home went with him"
+        assert "bob" not in users(hub, "list").stdout.split() and "ann" in users(hub, "list").stdout.split()
+
+
+def test_setup_run_again_keeps_the_class(hub, released):
+    """setup.sh run a second time (to upgrade the course) changes no password, home or certificate."""
+    marker = Path(pwd.getpwnam("ann").pw_dir) / "my-notes.txt"
+    as_user("ann", f"echo kept > {marker}")
+    certificate = (hub["prefix"] / "hub" / "tls" / "cert.pem").read_bytes()
+    again = subprocess.run(hub["setup"], capture_output=True, text=True, timeout=1200, env=hub["setup_env"])
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert marker.read_text() == "kept\n"
+    assert (hub["prefix"] / "hub" / "tls" / "cert.pem").read_bytes() == certificate
+    with chromium() as browser:
+        assert logs_in(browser, hub, "ann", STUDENTS["ann"]), "setup.sh reset ann's password"
+        assert logs_in(browser, hub, LATECOMER, LATE_PASSWORD[0]), "setup.sh locked out the student added mid-term"
+    assert LATECOMER in users(hub, "list").stdout.split(), "setup.sh removed the student added mid-term"
+
+
+def test_a_roster_anyone_can_read_is_refused(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("setup.sh checks the roster as root")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("username,password,role\nteacher,pw,instructor\n")
+    roster.chmod(0o644)
+    result = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--http"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "can be read by anyone, and it holds passwords" in result.stderr, result
+
+
+def test_two_classes_get_their_own_group_prefix_and_ports():
+    def settings(name):
+        shown = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--name", name, "--show"], capture_output=True,
+                               text=True, timeout=30)
+        assert shown.returncode == 0, shown.stderr
+        return dict(field.split("=") for field in shown.stdout.split())
+
+    today = settings("dqn-course")
+    assert today == {"group": "dqn-course", "prefix": "/opt/dqn-course", "port": "8000", "internal_port": "8081",
+                     "proxy_api_port": "8001"}, "the defaults changed"
+    spring, autumn = settings("dqn-spring"), settings("dqn-autumn")
+    assert spring == settings("dqn-spring"), "a class's ports must not change from one run to the next"
+    for key in today:
+        assert len({today[key], spring[key], autumn[key]}) == 3, key
+    ports = [int(s[key]) for s in (today, spring, autumn) for key in ("port", "internal_port", "proxy_api_port")]
+    assert len(set(ports)) == len(ports), ports
