@@ -209,19 +209,20 @@ def _png(frame: np.ndarray) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _still(policy=None, seed: int = 0, title: str = ""):
+def _still(seed: int | None) -> None:
+    """What fast mode shows instead of the widget: the lander at the start of an episode."""
     from .display import show_frame
 
     env = make_env(render_mode="rgb_array")
-    env.reset(seed=seed)
-    show_frame(env.render(), title=title)
+    env.reset(seed=seed or 0)
+    show_frame(env.render(), title="the live lander runs when you open the notebook in JupyterLab")
     env.close()
 
 
 def fly(seed: int | None = None, speed: float = 1.0):
     """The lander for you to fly (a :class:`Lander`), or, in fast mode, a still frame."""
     if fast_mode():
-        _still(seed=seed or 0, title="the live lander runs when you open the notebook in JupyterLab")
+        _still(seed)
         return None
     return Lander(seed=seed, speed=speed)
 
@@ -229,7 +230,7 @@ def fly(seed: int | None = None, speed: float = 1.0):
 def watch(policy, q_values=None, seed: int | None = None, speed: float = 1.0):
     """`policy` flying the lander (with its Q-values, given `q_values`), or, in fast mode, a still frame."""
     if fast_mode():
-        _still(seed=seed or 0, title="the live lander runs when you open the notebook in JupyterLab")
+        _still(seed)
         return None
     return Lander(policy=policy, q_values=q_values, seed=seed, speed=speed)
 
