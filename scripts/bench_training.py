@@ -1,7 +1,7 @@
 """Benchmark: env steps per second of DQN training loops on this machine.
 
     python scripts/bench_training.py [--steps 4000]
-    python scripts/bench_training.py --solve [--seeds 0 1 2]
+    python scripts/bench_training.py --solve [--against previous|reference] [--seeds ...] [--workers 2]
 
 Speed (default): these loops, each for the same number of env steps, learning
 from the first full batch on, all in one run:
@@ -17,14 +17,21 @@ from the first full batch on, all in one run:
 
 ``--solve`` runs the course's ``train_agent`` (the solution notebook's code,
 not a copy) on each seed until the solved rule holds, twice per seed, each run
-in a new process: the reference (``REFERENCE`` below, the config the course had
-before issue 23, with the learning step it had then: plain ``tf.function``, an
-actor that syncs through ``variable.numpy()``, TensorFlow's default threads) and
-today's default ``DQNConfig`` with today's notebook and ``utils``. Per seed and
-run it prints env steps, seconds and the greedy mean return of the trained
-network on the leaderboard's 100 held-out seeds; then the medians and their
-ratios. Seconds drift by 2x from one machine to the next: compare the two runs
-of one invocation, not figures from elsewhere.
+in a new process: today's default ``DQNConfig`` and a config to compare it with
+(``--against``). That is ``previous``, the defaults before the worst-seed search
+(``PREVIOUS``, run with today's code), or ``reference``: the config the course
+had before issue 23 with the learning step it had then (``REFERENCE``: plain
+``tf.function``, an actor that syncs through ``variable.numpy()``,
+TensorFlow's default threads). By default it runs on the 16 held-out seeds
+(``HELD_OUT_SEEDS``), which no tuning and no other script of the course uses.
+Per seed and run it prints env steps, seconds and the greedy mean return of the
+trained network on the leaderboard's 100 held-out seeds; then, per config, the
+distribution over the seeds (median, 90th percentile, worst), how many solved,
+and the ratios of the medians. It writes the runs as JSON and a strip plot of
+them as PNG (``--out``). With ``--workers 2`` the two configs of a seed train at
+the same time, one per core, so both meet the same load. Seconds drift by 2x from
+one machine to the next: compare the two configs of one invocation, not figures
+from elsewhere.
 
 ``--learning-step`` times one learning step (sample a batch, ``train_step``,
 ``actor.sync()``, the loss as a float), the reference's and today's, each in a
@@ -36,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import statistics
@@ -156,6 +164,11 @@ def speed(steps: int) -> dict:
 #: The course's DQNConfig before it was tuned (issue 23's reference), and its learning step: plain tf.function.
 REFERENCE = dict(hidden_units=(128, 128), learning_rate=0.002, gamma=0.99, buffer_size=100_000, batch_size=256,
                  learn_every=8, tau=0.02, epsilon_start=1.0, epsilon_decay=0.97, epsilon_min=0.01)
+#: DQNConfig's defaults before the worst-seed search of tune_training.py: REFERENCE's values, today's code.
+PREVIOUS = dict(REFERENCE)
+#: The seeds of --solve: no tuning used them, nor any other script of the course (which use 0 to 2, 11 to 18,
+#: 20 to 31 and 100 to 111).
+HELD_OUT_SEEDS = list(range(200, 216))
 GRAPH_DECORATOR = "@graph_function(jit_compile=True)"
 
 
@@ -218,50 +231,151 @@ def describe(run: dict) -> str:
 
 #: TensorFlow's default thread pools (a thread per core), on which the reference ran; today utils asks for one.
 REFERENCE_THREADS = {"TF_NUM_INTRAOP_THREADS": "0", "TF_NUM_INTEROP_THREADS": "0"}
-SIDES = ("reference", "today")
+SIDES = ("reference", "previous", "today")
 
 
-def in_own_process(side: str, *arguments: str) -> dict:
-    """Run this script with `arguments` in a new Python process set up as `side` ran; its JSON result.
+def side_command(side: str, *arguments: str) -> tuple[list[str], dict]:
+    """The command and environment that run this script with `arguments` in a new process set up as `side`.
 
     Thread pools are set when TensorFlow starts, once per process, so each side gets a process of its own.
     """
     environment = dict(os.environ, **(REFERENCE_THREADS if side == "reference" else {}))
-    done = subprocess.run([sys.executable, __file__, *arguments, "--side", side], env=environment,
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"the {side} run of {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return [sys.executable, __file__, *arguments, "--side", side], environment
 
 
-def solve(seeds: list[int], max_env_steps: int, evaluation_episodes: int = 100, reference: bool = True) -> dict:
-    """Time to solve per seed for the reference and today's default, one after the other on each seed.
+def result_of(side: str, arguments: tuple, returncode: int, stdout: str, stderr: str) -> dict:
+    if returncode != 0:
+        raise RuntimeError(f"the {side} run of {' '.join(arguments)} failed:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
 
-    Each run trains in a new process: the reference as the course ran it (REFERENCE's config, its learning
-    step, TensorFlow's default threads), today's with today's notebook and utils.
+
+def in_own_process(side: str, *arguments: str) -> dict:
+    """Run this script with `arguments` in a new Python process set up as `side` ran; its JSON result."""
+    command, environment = side_command(side, *arguments)
+    done = subprocess.run(command, env=environment, capture_output=True, text=True)
+    return result_of(side, arguments, done.returncode, done.stdout, done.stderr)
+
+
+def in_own_processes_at_once(jobs: list[tuple[str, tuple]]) -> list[dict]:
+    """in_own_process for each (side, arguments) of `jobs`, all started at once; their results in order."""
+    started = []
+    for side, arguments in jobs:
+        command, environment = side_command(side, *arguments)
+        started.append((side, arguments, subprocess.Popen(command, env=environment, text=True,
+                                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+    outputs = [process.communicate() for _, _, process in started]
+    return [result_of(side, arguments, process.returncode, *output)
+            for (side, arguments, process), output in zip(started, outputs, strict=True)]
+
+
+def spread(values: list[float]) -> dict:
+    """Median, 90th percentile (a run's own value, the next above if between two) and worst (largest) of `values`.
+
+    An unsolved run counts as infinite.
     """
-    results = {side: [] for side in SIDES if reference or side == "today"}
+    ordered = sorted(values)
+    return {"median": statistics.median(ordered), "p90": float(np.percentile(ordered, 90, method="higher")),
+            "worst": ordered[-1]}
+
+
+def ratio_text(value: float) -> str:
+    return f"x{value:.2f}" if math.isfinite(value) else "n/a (an unsolved median)"
+
+
+def finite_or_none(value):
+    """JSON has no infinity: an unsolved run's figure is written as null."""
+    if isinstance(value, dict):
+        return {key: finite_or_none(v) for key, v in value.items()}
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def steps_text(value: float) -> str:
+    return "unsolved" if math.isinf(value) else f"{value:,.0f}"
+
+
+def summarise(name: str, runs: list[dict]) -> dict:
+    """The distribution of a config's runs over the seeds, printed on one line each for steps and seconds."""
+    steps = spread([r["steps"] if r["solved"] else math.inf for r in runs])
+    seconds = spread([r["seconds"] for r in runs])
+    held_out = [r["held_out"] for r in runs if r["held_out"] is not None]
+    solved = sum(r["solved"] for r in runs)
+    print(f"{name:9s} env steps to solve: median {steps_text(steps['median'])}, 90th percentile "
+          f"{steps_text(steps['p90'])}, worst {steps_text(steps['worst'])}; solved {solved} of {len(runs)} seeds")
+    print(f"{name:9s} seconds:            median {seconds['median']:.1f}, 90th percentile {seconds['p90']:.1f}, "
+          f"worst {seconds['worst']:.1f}"
+          + (f"; held-out means {min(held_out):.1f} to {max(held_out):.1f} (mean {statistics.mean(held_out):.1f})"
+             if held_out else ""))
+    return {"steps": steps, "seconds": seconds, "solved": solved, "seeds": len(runs),
+            "held_out_min": min(held_out) if held_out else None}
+
+
+def strip_plot(results: dict, max_env_steps: int, path: Path) -> None:
+    """Env steps to solve and seconds of each run, one dot per seed, a row per config, medians marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 1 + 0.8 * len(results)), layout="constrained")
+    rng = np.random.default_rng(0)
+    for row, runs in enumerate(results.values()):
+        jitter = row + rng.uniform(-0.12, 0.12, size=len(runs))
+        steps = np.array([r["steps"] for r in runs], dtype=float)
+        solved = np.array([r["solved"] for r in runs])
+        seconds = np.array([r["seconds"] for r in runs])
+        axes[0].scatter(steps[solved], jitter[solved], s=18, color=f"C{row}")
+        axes[0].scatter(steps[~solved], jitter[~solved], marker="x", color="red", s=30)
+        axes[1].scatter(seconds, jitter, s=18, color=f"C{row}")
+        for axis, values in ((axes[0], np.where(solved, steps, np.inf)), (axes[1], seconds)):
+            median = np.median(values)
+            if np.isfinite(median):
+                axis.plot([median, median], [row - 0.3, row + 0.3], color="black", linewidth=2)
+    axes[0].axvline(max_env_steps, color="red", linestyle=":", linewidth=1)
+    axes[0].set_xlabel("env steps to solve (x: not solved)")
+    axes[1].set_xlabel("seconds")
+    for axis in axes:
+        axis.set_yticks(range(len(results)), list(results))
+        axis.set_ylim(-0.5, len(results) - 0.5)
+        axis.grid(axis="x", alpha=0.3)
+    seeds = [r["seed"] for r in next(iter(results.values()))]
+    figure.suptitle(f"{len(seeds)} seeds ({seeds[0]} to {seeds[-1]}); a bar marks the median")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def solve(seeds: list[int], max_env_steps: int, evaluation_episodes: int = 100, against: str | None = "previous",
+          workers: int = 1, out: Path | None = None) -> dict:
+    """Time to solve per seed for today's default and the config `against` ("previous" or "reference"), side by side.
+
+    Each run trains in a new process; the two runs of a seed one after the other, or at once with workers=2.
+    """
+    sides = [against, "today"] if against else ["today"]
+    results = {side: [] for side in sides}
     for seed in seeds:
-        for side in results:
-            run = in_own_process(side, "--solve-run", "--seeds", str(seed), "--max-env-steps", str(max_env_steps),
-                                 "--evaluation-episodes", str(evaluation_episodes))
+        jobs = [(side, ("--solve-run", "--seeds", str(seed), "--max-env-steps", str(max_env_steps),
+                        "--evaluation-episodes", str(evaluation_episodes))) for side in sides]
+        runs = in_own_processes_at_once(jobs) if workers > 1 else [in_own_process(side, *a) for side, a in jobs]
+        for side, run in zip(sides, runs, strict=True):
             results[side].append(run)
             print(f"seed {seed}, {side:9s}: {describe(run)}", flush=True)
-    medians = {}
-    for name, runs in results.items():
-        medians[name] = {key: statistics.median(r[key] for r in runs) for key in ("steps", "seconds")}
-        held_out = [r["held_out"] for r in runs if r["held_out"] is not None]
-        print(f"{name:9s} median: {medians[name]['steps']:>9,.0f} env steps, {medians[name]['seconds']:5.1f} s; "
-              f"solved {sum(r['solved'] for r in runs)} of {len(runs)} seeds"
-              + (f"; held-out means {', '.join(f'{h:.1f}' for h in held_out)}" if held_out else ""))
-    if reference:
-        steps_ratio = medians["today"]["steps"] / medians["reference"]["steps"]
-        seconds_ratio = medians["today"]["seconds"] / medians["reference"]["seconds"]
-        print(f"today / reference: {steps_ratio:.2f} of the env steps, {seconds_ratio:.2f} of the seconds "
-              "(targets: median <= 60,000 env steps, <= 0.50 of the seconds, every seed solved, "
-              "every held-out mean >= 200)")
-        medians["ratios"] = {"steps": steps_ratio, "seconds": seconds_ratio}
-    return {"runs": results, "medians": medians}
+    summary = {name: summarise(name, runs) for name, runs in results.items()}
+    if against:
+        ratios = {}
+        for key in ("steps", "seconds"):
+            today, before = summary["today"][key]["median"], summary[against][key]["median"]
+            ratios[key] = today / before if math.isfinite(today) and math.isfinite(before) else math.nan
+        print(f"today / {against}: median env steps {ratio_text(ratios['steps'])}, "
+              f"median seconds {ratio_text(ratios['seconds'])}")
+        summary["ratios"] = ratios
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bench_training_solve.json").write_text(json.dumps(
+            {"seeds": seeds, "max_env_steps": max_env_steps, "runs": results, "summary": finite_or_none(summary)},
+            indent=1, allow_nan=False))
+        strip_plot(results, max_env_steps, out / "bench_training_solve.png")
+        print(f"runs and strip plot written to {out / 'bench_training_solve.json'} and .png")
+    return {"runs": results, "summary": summary}
 
 
 def learning_setup(loop: dict, transitions: int, **fields) -> tuple:
@@ -328,7 +442,7 @@ def learning_step_times(repeats: int = 500, rounds: int = 5) -> dict:
     Each side runs in a process of its own (thread pools are per process), one after the other.
     """
     times = {}
-    for side in SIDES:
+    for side in ("reference", "today"):
         per_config = in_own_process(side, "--learning-step-run", "--repeats", str(repeats), "--rounds", str(rounds))
         for name, ms in per_config.items():
             times[(side, name)] = ms
@@ -347,10 +461,15 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=10_000, help="env steps per loop for the speed figures")
     parser.add_argument("--solve", action="store_true", help="time to solve instead of speed")
     parser.add_argument("--learning-step", action="store_true", help="milliseconds per learning step instead")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=HELD_OUT_SEEDS)
     parser.add_argument("--max-env-steps", type=int, default=300_000)
     parser.add_argument("--evaluation-episodes", type=int, default=100, help="held-out episodes per trained agent")
-    parser.add_argument("--no-reference", action="store_true", help="--solve today's default only")
+    parser.add_argument("--against", choices=("previous", "reference", "none"), default="previous",
+                        help="--solve: the config beside today's default")
+    parser.add_argument("--workers", type=int, choices=(1, 2), default=1,
+                        help="--solve: 2 trains both configs of a seed at once")
+    parser.add_argument("--out", type=Path, default=Path("artifacts") / "bench",
+                        help="--solve: the folder of the runs' JSON and strip plot")
     parser.add_argument("--repeats", type=int, default=500, help="--learning-step: learning steps per round")
     parser.add_argument("--rounds", type=int, default=5, help="--learning-step: rounds, timed in turns")
     # one side's part, in a process of its own (see in_own_process):
@@ -363,13 +482,15 @@ def main(argv=None) -> int:
             parser.error("--solve-run and --learning-step-run need --side")
         if args.solve_run:
             (seed,) = args.seeds
+            fields = {"reference": REFERENCE, "previous": PREVIOUS, "today": {}}[args.side]
             result = solve_one(load_loop(reference=args.side == "reference"), seed, args.max_env_steps,
-                               args.evaluation_episodes, **(REFERENCE if args.side == "reference" else {}))
+                               args.evaluation_episodes, **fields)
         else:
             result = side_learning_step_times(args.side, args.repeats, args.rounds)
         print(json.dumps(result))
     elif args.solve:
-        solve(args.seeds, args.max_env_steps, args.evaluation_episodes, reference=not args.no_reference)
+        solve(args.seeds, args.max_env_steps, args.evaluation_episodes,
+              against=None if args.against == "none" else args.against, workers=args.workers, out=args.out)
     elif args.learning_step:
         learning_step_times(args.repeats, args.rounds)
     else:

@@ -1,6 +1,7 @@
 """The benchmark scripts run and print their figures (their speed is not tested here)."""
 
 import json
+import math
 
 import bench_buffer
 import pytest
@@ -27,18 +28,54 @@ def test_training_benchmark_prints_its_figures(capsys):
     assert figures["floor"] > figures["course"] > 0 and figures["baseline"] > 0
 
 
-def test_time_to_solve_compares_today_with_the_reference(capsys):
+def test_time_to_solve_compares_today_with_the_previous_config(capsys, tmp_path):
     import bench_training
 
-    results = bench_training.solve([0], max_env_steps=300, evaluation_episodes=2)
+    results = bench_training.solve([0, 1], max_env_steps=300, evaluation_episodes=2, workers=2, out=tmp_path)
     out = capsys.readouterr().out
-    for name in ("reference", "today"):
-        (run,) = results["runs"][name]
-        assert run["steps"] == 300 and not run["solved"] and run["held_out"] < 0
-        assert f"seed 0, {name:9s}: NOT solved after     300 env steps" in out and f"{name:9s} median:" in out
-    reference = results["runs"]["reference"][0]
-    assert reference["learning_steps"] == (300 - 256) // 8 + 1  # the reference's batch 256, learn_every 8
-    assert "today / reference:" in out and results["medians"]["ratios"]["steps"] == 1.0
+    for name in ("previous", "today"):
+        assert [run["seed"] for run in results["runs"][name]] == [0, 1]
+        for run in results["runs"][name]:
+            assert run["steps"] == 300 and not run["solved"] and run["held_out"] < 0
+        assert f"seed 1, {name:9s}: NOT solved after     300 env steps" in out
+        assert f"{name:9s} env steps to solve: median unsolved, 90th percentile unsolved, worst unsolved; " \
+               "solved 0 of 2 seeds" in out
+    previous = results["runs"]["previous"][0]
+    assert previous["learning_steps"] == (300 - 256) // 8 + 1  # PREVIOUS: batch 256, learn_every 8
+    assert "today / previous: median env steps n/a (an unsolved median), median seconds x" in out
+    written = json.loads((tmp_path / "bench_training_solve.json").read_text())
+    assert written["seeds"] == [0, 1] and written["summary"]["today"]["steps"]["worst"] is None
+    assert (tmp_path / "bench_training_solve.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_time_to_solve_against_the_reference_runs_its_learning_step(capsys):
+    import bench_training
+
+    results = bench_training.solve([0], max_env_steps=300, evaluation_episodes=0, against="reference")
+    (reference,) = results["runs"]["reference"]
+    assert reference["learning_steps"] == (300 - 256) // 8 + 1 and reference["held_out"] is None
+    assert "today / reference:" in capsys.readouterr().out
+
+
+def test_the_distribution_of_solves_counts_an_unsolved_seed_as_the_worst(capsys, tmp_path):
+    import bench_training
+
+    def run(seed, steps, solved=True):
+        return {"seed": seed, "steps": steps, "solved": solved, "seconds": steps / 4000, "held_out": 210.0 + seed}
+
+    steps = [90_000, 60_000, 120_000, 80_000, 70_000, 100_000, 110_000, 75_000, 85_000, 95_000]
+    runs = {"previous": [run(i, s) for i, s in enumerate(steps[:-1])] + [run(9, 300_000, solved=False)],
+            "today": [run(i, s // 2) for i, s in enumerate(steps)]}
+    previous = bench_training.summarise("previous", runs["previous"])
+    today = bench_training.summarise("today", runs["today"])
+    assert previous["steps"] == {"median": 87_500, "p90": math.inf, "worst": math.inf} and previous["solved"] == 9
+    assert today["steps"] == {"median": 43_750, "p90": 60_000, "worst": 60_000} and today["solved"] == 10
+    assert today["held_out_min"] == 210.0 and previous["seconds"]["worst"] == 75.0  # the unsolved run's seconds
+    out = capsys.readouterr().out
+    assert "previous  env steps to solve: median 87,500, 90th percentile unsolved, worst unsolved; solved 9 of" in out
+    assert "today     env steps to solve: median 43,750, 90th percentile 60,000, worst 60,000; solved 10 of" in out
+    bench_training.strip_plot(runs, 300_000, tmp_path / "plot.png")
+    assert (tmp_path / "plot.png").stat().st_size > 5_000
 
 
 def test_the_reference_learns_as_the_course_did_before_it_was_tuned():
@@ -77,22 +114,48 @@ def test_tuning_stores_a_study_that_resumes_and_prints_its_best(tmp_path, capfd)
     assert tune_training.main(common) == 0
     assert tune_training.main(common) == 0  # resumes the same study: a second trial
     trials = tune_training.open_study(study).trials
-    assert len(trials) == 2 and study.is_file()
-    assert trials[0].params == tune_training.as_params(tune_training.REFERENCE)  # the reference comes first
+    starting = [tune_training.PREVIOUS, *tune_training.STARTING_POINTS]
+    assert len(trials) == len(starting) and study.is_file()  # two run, the other starting points wait
+    assert [t.state.name for t in trials[:2]] == ["COMPLETE", "COMPLETE"]
+    assert [t.params for t in trials[:2]] == [tune_training.as_params(c) for c in starting[:2]]  # PREVIOUS first
     assert trials[0].value == 800 and trials[0].user_attrs["steps"] == [800]  # unsolved, never near: 2 x the cap
     assert tune_training.main(["--study", str(study), "--show"]) == 0
     out = capfd.readouterr().out  # the workers are processes of their own
-    assert "ms per learning step" in out and "study study.journal: 2 trials (2 complete)" in out
+    assert "ms per learning step" in out and "study study.journal: 6 trials (2 complete, 4 waiting)" in out
     assert "1. trial" in out and "learning steps" in out
     assert tune_training.main(["--study", str(study), "--validate", "0", "--validation-seeds", "3",
                                "--validation-steps", "300"]) == 0
     assert tune_training.open_study(study).user_attrs["validation:0"]["steps"] == [None]  # not solved in 300
     assert tune_training.main(["--study", str(study), "--choose", "0"]) == 0
     chosen = tune_training.chosen_config(study)
-    assert chosen == {k: v for k, v in tune_training.REFERENCE.items() if k != "epsilon_start"}
+    assert chosen == {k: v for k, v in tune_training.PREVIOUS.items() if k != "epsilon_start"}
     interrupted = tune_training.open_study(study).ask()  # a trial a stopped search left running
     assert tune_training.close_interrupted(study) == 1
     assert tune_training.open_study(study).trials[interrupted.number].state.name == "FAIL"
+
+
+def test_tuning_judges_a_trial_by_its_worst_seed():
+    import tune_training
+
+    assert tune_training.summarise([70_000, 160_000, 80_000], "worst") == 160_000
+    assert tune_training.summarise([70_000, 160_000, 80_000], "median") == 80_000
+    assert tune_training.unsolved_value(150_000, best_mean=200.0) == 150_000  # a near miss: the cap
+    assert tune_training.unsolved_value(150_000, best_mean=-500.0) == 300_000  # a crash: twice the cap
+
+
+def test_the_starting_points_of_the_search_are_within_its_space_and_budget():
+    import tune_training
+
+    costs = {tune_training.cost_key(h, b): 1.0 + h[0] / 128 * b / 256 for h in tune_training.HIDDEN.values()
+             for b in tune_training.BATCHES}
+    attrs = {"ms_per_learning_step": costs,
+             "budget_ms_per_env_step": tune_training.learning_ms_per_env_step(
+                 tune_training.as_params(tune_training.PREVIOUS), costs)}
+    assert tune_training.over_budget(tune_training.as_params(tune_training.PREVIOUS), attrs) == 0
+    for config in tune_training.STARTING_POINTS:
+        params = tune_training.as_params(config)
+        assert params["hidden"] in tune_training.HIDDEN and params["batch_size"] in tune_training.BATCHES
+        assert 2 <= params["learn_every"] <= 24 and 2e-4 <= params["learning_rate"] <= 6e-3
 
 
 def test_tuning_gives_up_on_a_hopeless_seed():
