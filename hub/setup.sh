@@ -15,7 +15,7 @@
 # reached, one of: --cert FILE --key FILE (a certificate and its key, PEM), --https-self-signed, --http.
 #
 # What it does, each step safe to run again:
-#   1. Debian packages it needs (Debian's python3.11 and its venv, npm, bubblewrap);
+#   1. Debian packages it needs (the system's python3.11, or else python3.12, and its venv, npm, bubblewrap);
 #   2. the course into one shared environment, PREFIX/venv, from PREFIX/course: a copy of this repository
 #      WITHOUT solutions/ and tests/, root's and read-only for everyone else (utils and data/ work for any
 #      user, from any folder); the hub's proxy (configurable-http-proxy, from npm) in PREFIX/proxy;
@@ -112,11 +112,24 @@ fi
 step() { echo "== $*"; }
 
 step "Debian packages"
-# Debian's own Python 3.11: every user can run it (a Python in root's home could not start a student's server).
-PYTHON=/usr/bin/python3.11
+# The system's own Python, 3.11 (Debian 12, tested) or 3.12 (Ubuntu 24.04: the pins install and run on it):
+# every user can run it (a Python in root's home could not start a student's server).
+PYTHON=""
+for version in 3.11 3.12; do
+    if [ -x "/usr/bin/python$version" ]; then PYTHON="/usr/bin/python$version"; break; fi
+done
 missing=()
-[ -x "$PYTHON" ] || missing+=(python3.11)
-dpkg -s python3.11-venv >/dev/null 2>&1 || missing+=(python3.11-venv)
+if [ -z "$PYTHON" ]; then
+    if ! apt-cache show python3.11 >/dev/null 2>&1 && ! apt-cache show python3.12 >/dev/null 2>&1; then
+        echo "setup.sh: this system has no Python 3.11 or 3.12 package; the course's pins need one of them" >&2
+        exit 1
+    fi
+    version=3.11
+    apt-cache show python3.11 >/dev/null 2>&1 || version=3.12
+    PYTHON="/usr/bin/python$version"
+    missing+=("python$version")
+fi
+dpkg -s "python${PYTHON#/usr/bin/python}-venv" >/dev/null 2>&1 || missing+=("python${PYTHON#/usr/bin/python}-venv")
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)

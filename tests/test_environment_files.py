@@ -4,6 +4,7 @@ import json
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -127,3 +128,25 @@ def test_the_readme_names_every_option_of_the_hub_scripts(repo):
     for command in ("add", "remove", "reset-password", "list"):
         assert f"hub/users.sh {command}" in readme, f"README.md does not show users.sh {command}"
     assert commands, "users.sh has no commands"
+
+
+def test_every_pin_installs_on_python_312_too(repo, tmp_path):
+    """The README says the pins install on Python 3.12 (Ubuntu 24.04's): pip resolves every one, and what they
+    need, as wheels for 3.12, installing nothing."""
+    import subprocess
+
+    assert "<3.13" in tomllib.loads((repo / "pyproject.toml").read_text())["project"]["requires-python"]
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--dry-run",
+                             "--ignore-installed", "--quiet", "--python-version", "3.12", "--only-binary", ":all:",
+                             "--target", str(tmp_path / "target"), "--report", str(tmp_path / "report.json"),
+                             "-r", str(repo / "requirements.txt")], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    def normal(name):  # PEP 503
+        return re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
+
+    chosen = {normal(item["metadata"]["name"]): item["metadata"]["version"] for item in report["install"]}
+    for name, pinned in pins_of((repo / "requirements.txt").read_text().splitlines()).items():
+        assert chosen[normal(name)] == pinned, name
+    tensorflow = next(item for item in report["install"] if item["metadata"]["name"].lower() == "tensorflow")
+    assert "cp312" in tensorflow["download_info"]["url"], tensorflow["download_info"]["url"]

@@ -89,48 +89,43 @@ def as_user(user: str, command: str, check: bool = True, login: bool = True) -> 
     return result
 
 
-def remove_accounts() -> None:
-    """The accounts, group and login profile this test makes: names no live class uses (CLASS, the users)."""
-    for user in [INSTRUCTOR, *STUDENTS, OUTSIDER[0], LATECOMER]:
+def remove_accounts(users=(INSTRUCTOR, *STUDENTS, OUTSIDER[0], LATECOMER), group: str = CLASS) -> None:
+    """The accounts, group and login profile a class of this test made: names no live class uses."""
+    for user in users:
         subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
         subprocess.run(["userdel", "--remove", user], capture_output=True)
-    subprocess.run(["groupdel", CLASS], capture_output=True)
-    Path(f"/etc/profile.d/{CLASS}.sh").unlink(missing_ok=True)
+    subprocess.run(["groupdel", group], capture_output=True)
+    Path(f"/etc/profile.d/{group}.sh").unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="module")
-def hub():
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
-    remove_accounts()  # a run that was killed may have left them
-    prefix = Path(tempfile.mkdtemp(prefix="dqn-hub-", dir="/tmp"))
+@contextlib.contextmanager
+def running_class(name: str, accounts: dict[str, tuple[str, str]], options: list[str], env: dict | None = None):
+    """A class made by setup.sh --name `name` from a roster of `accounts` (user -> (password, role)), in a fresh
+    prefix, its hub started with start.sh; everything stopped and removed on the way out, whatever happened."""
+    remove_accounts(accounts, name)  # a run that was killed may have left them
+    prefix = Path(tempfile.mkdtemp(prefix=f"{name}-", dir="/tmp"))
     prefix.chmod(0o755)  # students must reach the shared environment inside it
     roster = prefix / "roster.csv"
-    roster.write_text("username,password,role\n" + f"{INSTRUCTOR},teach-Lander-42,instructor\n"
-                      + "".join(f"{name},{password},student\n" for name, password in STUDENTS.items()))
+    roster.write_text("username,password,role\n" + "".join(f"{user},{password},{role}\n"
+                                                           for user, (password, role) in accounts.items()))
     roster.chmod(0o600)  # it holds passwords: setup.sh refuses a roster anyone can read
-    port = free_port()
+    opt = prefix / "opt"
     hub_process = None
     try:
-        ports = {"DQN_HUB_INTERNAL_PORT": str(free_port()), "DQN_HUB_PROXY_API_PORT": str(free_port())}
-        command = ["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--name", CLASS,
-                   "--prefix", str(prefix / "opt"), "--ip", "127.0.0.1", "--port", str(port),
-                   "--mem-limit", f"{MEM_LIMIT_GIB}G", "--https-self-signed", "--no-start"]
-        setup = subprocess.run(command, capture_output=True, text=True, timeout=2400, env={**os.environ, **ports})
+        command = ["bash", str(REPO / "hub" / "setup.sh"), "--roster", str(roster), "--name", name,
+                   "--prefix", str(opt), "--ip", "127.0.0.1", *options, "--https-self-signed", "--no-start"]
+        env = {**os.environ, **(env or {})}
+        setup = subprocess.run(command, capture_output=True, text=True, timeout=2400, env=env)
         assert setup.returncode == 0, setup.stdout[-4000:] + setup.stderr[-4000:]
-        opt = prefix / "opt"
+        settings = dict(line.split("=", 1) for line in (opt / "hub" / "hub.env").read_text().split())
         log = open(prefix / "hub.log", "w")
         hub_process = subprocess.Popen([str(opt / "hub" / "start.sh")], stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True)
-        base = f"https://127.0.0.1:{port}"
-        wait_until_up(f"{base}/hub/api", hub_process, log, "the hub", seconds=120)
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", OUTSIDER[0]], check=True)
-        subprocess.run(["chpasswd"], input=f"{OUTSIDER[0]}:{OUTSIDER[1]}\n", text=True, check=True)
+        base = f"https://127.0.0.1:{settings['DQN_HUB_PORT']}"
+        wait_until_up(f"{base}/hub/api", hub_process, log, f"the hub of {name}", seconds=120)
         yield {"base": base, "prefix": opt, "process": hub_process, "log": prefix / "hub.log", "setup": command,
-               "setup_env": {**os.environ, **ports},
-               "course": Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "dqn-lunar-lander"}
-    finally:  # the hub, every server it started, the accounts and the prefix go, whatever happened
+               "setup_env": env, "settings": settings}
+    finally:
         if hub_process is not None:
             try:
                 os.killpg(hub_process.pid, signal.SIGTERM)
@@ -139,8 +134,27 @@ def hub():
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(hub_process.pid, signal.SIGKILL)
         subprocess.run(["pkill", "-KILL", "-f", str(prefix)], capture_output=True)  # the proxy, if orphaned
-        remove_accounts()
+        remove_accounts(accounts, name)
         shutil.rmtree(prefix, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def hub():
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    remove_accounts()  # a run that was killed may have left them
+    accounts = {INSTRUCTOR: ("teach-Lander-42", "instructor"),
+                **{name: (password, "student") for name, password in STUDENTS.items()}}
+    ports = {"DQN_HUB_INTERNAL_PORT": str(free_port()), "DQN_HUB_PROXY_API_PORT": str(free_port())}
+    options = ["--port", str(free_port()), "--mem-limit", f"{MEM_LIMIT_GIB}G"]
+    try:
+        with running_class(CLASS, accounts, options, ports) as made:
+            subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", OUTSIDER[0]], check=True)
+            subprocess.run(["chpasswd"], input=f"{OUTSIDER[0]}:{OUTSIDER[1]}\n", text=True, check=True)
+            yield {**made, "course": Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "dqn-lunar-lander"}
+    finally:  # the outsider and the latecomer too
+        remove_accounts()
 
 
 def shot(page, name: str) -> None:
@@ -194,6 +208,15 @@ def wait_for(condition, what: str, seconds: float = 60) -> None:
         time.sleep(0.5)
 
 
+def saved_cell(notebook: Path, grade_id: str) -> str:
+    """The source of a cell as saved; "" while JupyterLab is still writing the file."""
+    try:
+        cells = json.loads(notebook.read_text())["cells"]
+    except json.JSONDecodeError:
+        return ""
+    return "".join(next(c["source"] for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id))
+
+
 def grades(course: Path, student: str) -> dict:
     from nbgrader.api import Gradebook
 
@@ -244,9 +267,7 @@ def test_the_nbgrader_loop_on_the_hub(hub, released):
         cell.locator(".jp-InputArea-editor").click()
         type_code(page, TYPED_RUN_EPISODE)
         page.keyboard.press("ControlOrMeta+S")
-        wait_for(lambda: TYPED_RUN_EPISODE in "".join(next(
-            c["source"] for c in json.loads(notebook.read_text())["cells"]
-            if c["metadata"].get("nbgrader", {}).get("grade_id") == "run_episode")), "ann's run_episode saved")
+        wait_for(lambda: TYPED_RUN_EPISODE in saved_cell(notebook, "run_episode"), "ann's run_episode saved")
         page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .validate-button").click()
         dialog = page.locator(".jp-Dialog", has=page.locator("#validation-message"))
         dialog.wait_for(timeout=300_000)
@@ -465,6 +486,36 @@ def test_setup_run_again_keeps_the_class(hub, released):
         assert logs_in(browser, hub, "ann", STUDENTS["ann"]), "setup.sh reset ann's password"
         assert logs_in(browser, hub, LATECOMER, LATE_PASSWORD[0]), "setup.sh locked out the student added mid-term"
     assert LATECOMER in users(hub, "list").stdout.split(), "setup.sh removed the student added mid-term"
+
+
+SECOND_CLASS = "dqn-hubtest-b"
+SECOND_INSTRUCTOR = ("dqnteachb", "teachb-Lander-42")
+
+
+def test_a_second_class_runs_beside_the_first(hub):
+    """Two classes on one machine: setup.sh --name gives the second its own group, prefix and ports (from its
+    name: the test sets none), both hubs serve at once, and each lets in only its own class."""
+    instructor, password = SECOND_INSTRUCTOR
+    with running_class(SECOND_CLASS, {instructor: (password, "instructor")}, []) as second:
+        first = hub["settings"]
+        shown = subprocess.run(["bash", str(REPO / "hub" / "setup.sh"), "--name", SECOND_CLASS, "--show"],
+                               capture_output=True, text=True, timeout=30).stdout.split()
+        assert f"port={second['settings']['DQN_HUB_PORT']}" in shown, "the second hub is not on its name's port"
+        assert second["settings"]["DQN_HUB_GROUP"] == SECOND_CLASS != first["DQN_HUB_GROUP"]
+        assert second["settings"]["DQN_HUB_PREFIX"] != first["DQN_HUB_PREFIX"]
+        ports = [settings[key] for settings in (first, second["settings"])
+                 for key in ("DQN_HUB_PORT", "DQN_HUB_INTERNAL_PORT", "DQN_HUB_PROXY_API_PORT")]
+        assert len(set(ports)) == 6, ports
+        for base in (hub["base"], second["base"]):
+            assert json.load(urllib.request.urlopen(f"{base}/hub/api", timeout=10, context=UNVERIFIED))["version"]
+        assert hub["process"].poll() is None and second["process"].poll() is None
+        with chromium() as browser:
+            assert logs_in(browser, second, instructor, password), "the second class's instructor cannot log in"
+            assert not logs_in(browser, second, "ann", STUDENTS["ann"]), "a student of the first class got in"
+            assert not logs_in(browser, hub, instructor, password), "the second's instructor got into the first"
+    assert hub["process"].poll() is None, "stopping the second hub stopped the first"
+    assert subprocess.run(["getent", "group", CLASS], capture_output=True).returncode == 0, \
+        "removing the second class removed the first's group"
 
 
 def test_a_roster_anyone_can_read_is_refused(tmp_path):
