@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_training import PREVIOUS  # noqa: E402
 from solution_code import REPO, graded_cells, load_solution  # noqa: E402
 
 OUT = REPO / "data" / "05_evaluation" / "runs"
@@ -104,7 +105,7 @@ def train(bug: str, seed: int) -> dict[str, np.ndarray]:
 
     ns["make_agent"], ns["TrainingMonitor"] = watched_make_agent, WatchingMonitor
     config = ns["DQNConfig"](seed=seed, max_env_steps=BUDGET, progress=False, live_plot=False,
-                             stop_when_solved=False)
+                             stop_when_solved=False, **PREVIOUS)  # the defaults the committed runs were made with
     env = ns["make_env"]()
     ns["train_agent"](env, config)
     env.close()

@@ -4,7 +4,8 @@
     python scripts/make_seed_study.py --seeds 20 21 --out /tmp/study
 
 Two configs of notebook 04's own train_agent (scripts/solution_code.py): ``course``, DQNConfig's
-defaults, and ``searched``, trial 80 of the course's Optuna study (data/tuning/), which solved the
+defaults when the study was made (``bench_training.PREVIOUS``), and ``searched``, trial 80 of the
+course's first Optuna study (``MEDIAN_STUDY``, a search for the median seed), which solved that
 study's tuning seeds in far fewer steps. Each trains on every seed until solved or MAX_ENV_STEPS;
 what is kept is the env steps it took (MAX_ENV_STEPS where it did not solve) and whether it solved.
 The seeds, 20 to 31, are used nowhere else in the course. About 30 minutes on a 2-core CPU.
@@ -26,13 +27,17 @@ OUT = REPO / "data" / "05_evaluation" / "seeds"
 SEEDS = tuple(range(20, 32))
 MAX_ENV_STEPS = 300_000  # notebook 04's budget
 SEARCHED_TRIAL = 80
+MEDIAN_STUDY = REPO / "data" / "tuning" / "dqn_config.journal"  # the first search: the median of five seeds
 
 
 def configs() -> dict[str, dict]:
-    """The DQNConfig fields of each side: the course's defaults, and the searched trial as --choose rounds it."""
-    from tune_training import DEFAULT_STUDY, open_study, trial_config
+    """The DQNConfig fields of each side: the course's defaults of the time, and the searched trial as --choose
+    rounds it."""
+    from bench_training import PREVIOUS
+    from tune_training import open_study, trial_config
 
-    return {"course": {}, "searched": trial_config(open_study(DEFAULT_STUDY), SEARCHED_TRIAL)}
+    course = {key: value for key, value in PREVIOUS.items() if key != "epsilon_start"}
+    return {"course": course, "searched": trial_config(open_study(MEDIAN_STUDY), SEARCHED_TRIAL)}
 
 
 def steps_to_solve(fields: dict, seed: int) -> tuple[int, bool, float]:
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sides = configs()
     for name, fields in sides.items():
-        print(f"{name}: {fields or 'DQNConfig defaults'}", flush=True)
+        print(f"{name}: {fields}", flush=True)
     steps = {name: [] for name in sides}
     solved = {name: [] for name in sides}
     for seed in args.seeds:

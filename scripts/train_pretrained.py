@@ -3,7 +3,8 @@
     python scripts/train_pretrained.py [--seed 0] [--max-env-steps 600000]
 
 It runs ``train_agent`` of ``solutions/04_training`` (not a copy) without
-stopping when solved. Every ``--eval-every`` episodes the current network plays
+stopping when solved, with the defaults notebook 04 had when the committed agent
+was trained (``bench_training.PREVIOUS``), so that the script remakes that agent. Every ``--eval-every`` episodes the current network plays
 ``--selection-episodes`` greedy episodes on selection seeds (from 50,000), and
 the best network so far is kept. At the end the kept network plays 100 greedy
 episodes on the held-out seeds ``utils.EVALUATION_SEED + i``, which neither
@@ -32,6 +33,7 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_training import PREVIOUS  # noqa: E402
 from make_fixtures import seeded_returns  # noqa: E402
 from solution_code import load_solution  # noqa: E402
 
@@ -91,7 +93,7 @@ def main(argv=None) -> int:
 
     solution["build_q_network"] = build_and_remember
     config = solution["DQNConfig"](seed=args.seed, max_env_steps=args.max_env_steps, stop_when_solved=False,
-                                   progress=False, live_plot=False)
+                                   progress=False, live_plot=False, **PREVIOUS)  # the defaults it was trained with
     env = SelectOnReset(utils.make_env(), networks, args.eval_every, args.selection_episodes)
     start = time.perf_counter()
     history = solution["train_agent"](env, config)

@@ -429,6 +429,9 @@ def main(argv=None) -> int:
     study = open_study(args.study)
     if not study.trials:
         for config in [PREVIOUS, *STARTING_POINTS]:
+            if over_budget(as_params(config), study.user_attrs) > 0:  # on this machine's timings
+                print(f"a starting point over the learning-time budget, skipped: {config}")
+                continue
             study.enqueue_trial(as_params(config))
     base = [sys.executable, __file__, "--study", str(args.study), "--minutes", str(args.minutes), "--cap",
             str(args.cap), "--objective", args.objective, "--seeds", *map(str, args.seeds)]

@@ -43,9 +43,9 @@ def test_the_evaluation_reproduces(summary):
 def test_the_learning_curve_and_config_are_stored(summary):
     curve = np.load(PRETRAINED / "learning_curve.npy")
     assert len(curve) == summary["episodes"] and np.all(np.isfinite(curve))
-    from solution_code import load_solution
+    from bench_training import PREVIOUS
 
-    defaults = load_solution("04_training")["DQNConfig"]()
-    assert summary["config"]["hidden_units"] == list(defaults.hidden_units), "trained with notebook 04's defaults"
-    for field in ("learning_rate", "gamma", "batch_size", "learn_every", "tau", "epsilon_decay", "epsilon_min"):
-        assert summary["config"][field] == getattr(defaults, field), f"trained with another {field}"
+    assert summary["config"]["hidden_units"] == list(PREVIOUS["hidden_units"]), "trained with the script's config"
+    for field in ("learning_rate", "gamma", "buffer_size", "batch_size", "learn_every", "tau", "epsilon_decay",
+                  "epsilon_min"):
+        assert summary["config"][field] == PREVIOUS[field], f"trained with another {field} than train_pretrained.py's"

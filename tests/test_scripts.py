@@ -144,18 +144,24 @@ def test_tuning_judges_a_trial_by_its_worst_seed():
 
 
 def test_the_starting_points_of_the_search_are_within_its_space_and_budget():
+    """Each config the search starts from is a point of its search space. In the committed study (its budget as
+    timed on the machine that ran it), the previous defaults are exactly at the budget, and no config over it is
+    ever a candidate or the chosen one: one starting point was over it (trial 5, before over-budget starting
+    points were skipped)."""
     import tune_training
 
-    costs = {tune_training.cost_key(h, b): 1.0 + h[0] / 128 * b / 256 for h in tune_training.HIDDEN.values()
-             for b in tune_training.BATCHES}
-    attrs = {"ms_per_learning_step": costs,
-             "budget_ms_per_env_step": tune_training.learning_ms_per_env_step(
-                 tune_training.as_params(tune_training.PREVIOUS), costs)}
-    assert tune_training.over_budget(tune_training.as_params(tune_training.PREVIOUS), attrs) == 0
+    study = tune_training.open_study(tune_training.DEFAULT_STUDY)
+    attrs = study.user_attrs
+    assert tune_training.over_budget(tune_training.as_params(tune_training.PREVIOUS), attrs) == pytest.approx(0)
     for config in tune_training.STARTING_POINTS:
         params = tune_training.as_params(config)
         assert params["hidden"] in tune_training.HIDDEN and params["batch_size"] in tune_training.BATCHES
         assert 2 <= params["learn_every"] <= 24 and 2e-4 <= params["learning_rate"] <= 6e-3
+    over = [t.number for t in study.trials if tune_training.over_budget(t.params, attrs) > 0]
+    assert 5 in over, "the over-budget starting point"
+    candidates = tune_training.best_trials(study, count=len(study.trials))
+    assert candidates and not {t.number for t in candidates} & set(over)
+    assert attrs["chosen_trial"] not in over
 
 
 def test_tuning_gives_up_on_a_hopeless_seed():

@@ -22,8 +22,11 @@ def test_the_study_has_both_configs_on_the_same_twelve_seeds():
 
 
 def test_the_searched_config_is_the_studys_trial_as_the_notebook_describes_it():
+    import bench_training
+
     sides = script.configs()
-    assert sides["course"] == {}
+    assert sides["course"] == {k: v for k, v in bench_training.PREVIOUS.items() if k != "epsilon_start"}
+    assert sides["course"]["batch_size"] == 256 and sides["course"]["learn_every"] == 8, "as the notebook says"
     searched = sides["searched"]
     assert searched["batch_size"] == 512 and searched["learn_every"] == 16
     assert searched["learning_rate"] > 0.002, "a larger learning rate than DQNConfig's, as the notebook says"

@@ -43,3 +43,30 @@ def test_the_notebook_explains_every_tuned_value_with_the_value_it_has(defaults)
         have = getattr(defaults, field)
         assert value == have, f"the table says {field} = {value!r}, DQNConfig has {have!r}"
         assert len(reason.split()) >= 8, f"explain why {field} has its value in a sentence"
+
+
+def test_notebook_04_and_the_readme_state_the_distribution_the_benchmark_measured():
+    """The committed run of `bench_training.py --solve --out docs/training`: today's defaults on the 16 held-out
+    seeds. Notebook 04 and the README say its range and median of env steps and its range of seconds."""
+    import json
+    import statistics
+
+    import bench_training
+
+    bench = json.loads((REPO / "docs" / "training" / "bench_training_solve.json").read_text())
+    runs = bench["runs"]["today"]
+    assert [run["seed"] for run in runs] == bench["seeds"] == bench_training.HELD_OUT_SEEDS
+    assert (REPO / "docs" / "training" / "bench_training_solve.png").is_file()
+    steps, seconds = [run["steps"] for run in runs], [run["seconds"] for run in runs]
+
+    def thousands(value):
+        return f"{round(value, -3):,.0f}"
+
+    low, high, median = thousands(min(steps)), thousands(max(steps)), thousands(statistics.median(steps))
+    took = f"{round(min(seconds))} to {round(max(seconds))} s"
+    notebook = nbformat.read(REPO / "solutions" / "04_training" / "04_training.ipynb", 4)
+    (text,) = [" ".join(c.source.split()) for c in notebook.cells if c.source.startswith("## 11. Train the agent")]
+    assert all(run["solved"] for run in runs) and f"on all {len(runs)} seeds we tried" in text
+    assert f"in {low} to {high} env steps (median {median}), {took} each" in text, text
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"took {took} on {len(runs)} seeds ({low} to {high} env steps, median {median};" in readme
