@@ -58,7 +58,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 from bench_training import PREVIOUS  # noqa: E402  (DQNConfig's defaults before this search)
 
 #: Configs tried right after PREVIOUS: the earlier median search's best trials (62 and 80), and PREVIOUS
-#: learning more gently, each within the learning-time budget.
+#: learning more gently. One over the learning-time budget of the machine that runs the search is skipped.
 STARTING_POINTS = [
     dict(hidden_units=(128, 128), learning_rate=0.00444, gamma=0.995, buffer_size=50_000, batch_size=512,
          learn_every=14, tau=0.0189, epsilon_decay=0.964, epsilon_min=0.01),
