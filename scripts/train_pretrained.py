@@ -4,7 +4,8 @@
 
 It runs ``train_agent`` of ``solutions/04_training`` (not a copy) without
 stopping when solved, with the defaults notebook 04 had when the committed agent
-was trained (``bench_training.PREVIOUS``), so that the script remakes that agent. Every ``--eval-every`` episodes the current network plays
+was trained (``bench_training.PREVIOUS``), so that the script remakes that agent.
+Every ``--eval-every`` episodes the current network plays
 ``--selection-episodes`` greedy episodes on selection seeds (from 50,000), and
 the best network so far is kept. At the end the kept network plays 100 greedy
 episodes on the held-out seeds ``utils.EVALUATION_SEED + i``, which neither

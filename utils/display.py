@@ -177,21 +177,23 @@ def record_video(env, policy, path, seed: int | None = None, max_steps: int = 10
     fps = env.metadata.get("render_fps", 50) / every
     observation, _ = env.reset(seed=seed)
     total_reward, num_steps = 0.0, 0
+    # macro_block_size=8 fits 600x400 frames without resizing; yuv420p plays in every browser.
+    writer = imageio.get_writer(
+        path, fps=fps, codec="libx264", macro_block_size=8, pixelformat="yuv420p", ffmpeg_log_level="error"
+    )
     try:
-        # macro_block_size=8 fits 600x400 frames without resizing; yuv420p plays in every browser.
-        with imageio.get_writer(
-            path, fps=fps, codec="libx264", macro_block_size=8, pixelformat="yuv420p", ffmpeg_log_level="error"
-        ) as writer:
-            writer.append_data(env.render())
-            while num_steps < max_steps:
-                observation, reward, terminated, truncated, _ = env.step(policy(observation))
-                total_reward += float(reward)
-                num_steps += 1
-                if num_steps % every == 0 or terminated or truncated:
-                    writer.append_data(env.render())
-                if terminated or truncated:
-                    break
+        writer.append_data(env.render())
+        while num_steps < max_steps:
+            observation, reward, terminated, truncated, _ = env.step(policy(observation))
+            total_reward += float(reward)
+            num_steps += 1
+            if num_steps % every == 0 or terminated or truncated:
+                writer.append_data(env.render())
+            if terminated or truncated:
+                break
+        writer.close()
     except BaseException:  # the policy failed (an unfinished exercise, say): leave no half-written video behind
+        writer.close()  # ffmpeg has written its last byte before the file goes (a with block let it race on)
         path.unlink(missing_ok=True)
         if new_folder and not any(path.parent.iterdir()):
             path.parent.rmdir()
