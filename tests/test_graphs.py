@@ -104,6 +104,23 @@ def test_calls_it_does_not_recognise_go_through_tf_function():
     assert int(optimizer.iterations) == 2
 
 
+def test_arguments_left_out_take_their_defaults_on_the_fast_path_too():
+    import tensorflow as tf
+
+    def step_with_defaults(online, target, optimizer, batch, gamma=0.9, tau=0.1):
+        return step(online, target, optimizer, batch, gamma, tau)
+
+    fast, plain = graph_function(step_with_defaults), tf.function(step_with_defaults)
+    a, b = networks(), networks()
+    rng_a, rng_b = np.random.default_rng(7), np.random.default_rng(7)
+    for _ in range(3):  # the first call traces, the next ones take the fast path
+        assert float(fast(*a, batch(rng_a))) == float(plain(*b, batch(rng_b)))
+        assert float(fast(*a, batch(rng_a), 0.9)) == float(plain(*b, batch(rng_b), 0.9))
+    assert "1 graphs remembered" in repr(fast), "leaving out a default is the same call as giving it"
+    fast(*a, batch(rng_a), 0.5)
+    assert "2 graphs remembered" in repr(fast)
+
+
 def test_errors_in_the_function_are_tf_functions_errors():
     def uses_numpy(online, target, optimizer, batch, gamma, tau):
         return online(batch[0]).numpy()  # not allowed inside a graph

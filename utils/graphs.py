@@ -15,13 +15,15 @@ the same networks, the same optimizer and batches of one shape every time, so
 It computes exactly what ``tf.function`` computes: the same graph, traced by
 ``tf.function`` itself. On the fast path it also turns NumPy arrays into tensors
 itself, with ``tf.constant``: a concrete function given arrays checks and
-converts each one, which costs more than the conversion. A call the fast path
-does not recognise (new objects, another batch shape or dtype, other Python
+converts each one, which costs more than the conversion. Arguments left out take
+their defaults, as a concrete function needs every argument it was traced with.
+A call the fast path does not recognise (new objects, another batch shape or dtype, other Python
 values, keyword arguments) goes through ``tf.function`` as usual.
 """
 
 from __future__ import annotations
 
+import inspect
 import weakref
 
 import numpy as np
@@ -57,6 +59,16 @@ def _as_tensors(value):
     return value
 
 
+def _positional_defaults(function) -> tuple:
+    """The default of each positional parameter of `function` (inspect.Parameter.empty where it has none)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: every call gives all its arguments, or fails in tf
+        return ()
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return tuple(p.default for p in parameters if p.kind in kinds)
+
+
 class _Table(dict):
     """A dict that can be referenced weakly."""
 
@@ -73,10 +85,14 @@ class GraphFunction:
         self.__name__ = getattr(python_function, "__name__", "graph_function")
         self.__doc__ = getattr(python_function, "__doc__", None)
         self.__wrapped__ = python_function
+        self._defaults = _positional_defaults(python_function)
 
     def __call__(self, *args, **kwargs):
         if kwargs:
             return self.tf_function(*args, **kwargs)
+        missing = self._defaults[len(args):]
+        if missing and all(default is not inspect.Parameter.empty for default in missing):
+            args = (*args, *missing)  # a concrete function is called with every argument it was traced with
         objects: list = []
         key = _signature(args, objects)
         if key is None:
