@@ -19,7 +19,7 @@ from the first full batch on, all in one run:
 not a copy) on each seed until the solved rule holds, twice per seed, each run
 in a new process: today's default ``DQNConfig`` and a config to compare it with
 (``--against``). That is ``previous``, the defaults before the worst-seed search
-(``PREVIOUS``, run with today's code), or ``reference``: the config the course
+and Double DQN (``PREVIOUS``, run with today's code), or ``reference``: the config the course
 had before issue 23 with the learning step it had then (``REFERENCE``: plain
 ``tf.function``, an actor that syncs through ``variable.numpy()``,
 TensorFlow's default threads). By default it runs on the 16 held-out seeds
@@ -161,11 +161,15 @@ def speed(steps: int) -> dict:
             "like_for_like": steps / like_for_like, "speedup": base / ours}
 
 
-#: The course's DQNConfig before it was tuned (issue 23's reference), and its learning step: plain tf.function.
+#: The course's DQNConfig before it was tuned (issue 23's reference), and its learning step: plain tf.function,
+#: plain DQN targets.
 REFERENCE = dict(hidden_units=(128, 128), learning_rate=0.002, gamma=0.99, buffer_size=100_000, batch_size=256,
-                 learn_every=8, tau=0.02, epsilon_start=1.0, epsilon_decay=0.97, epsilon_min=0.01)
-#: DQNConfig's defaults before the worst-seed search of tune_training.py: REFERENCE's values, today's code.
+                 learn_every=8, tau=0.02, epsilon_start=1.0, epsilon_decay=0.97, epsilon_min=0.01, double_dqn=False)
+#: DQNConfig's defaults before the worst-seed search of tune_training.py and Double DQN: REFERENCE's values, run
+#: with today's code.
 PREVIOUS = dict(REFERENCE)
+#: The DQNConfig fields of each side of --solve beyond the defaults.
+SIDE_FIELDS = {"reference": REFERENCE, "previous": PREVIOUS, "today": {}}
 #: The seeds of --solve: no tuning used them, nor any other script of the course (which use 0 to 2, 11 to 18,
 #: 20 to 31 and 100 to 111).
 HELD_OUT_SEEDS = list(range(200, 216))
@@ -231,7 +235,7 @@ def describe(run: dict) -> str:
 
 #: TensorFlow's default thread pools (a thread per core), on which the reference ran; today utils asks for one.
 REFERENCE_THREADS = {"TF_NUM_INTRAOP_THREADS": "0", "TF_NUM_INTEROP_THREADS": "0"}
-SIDES = ("reference", "previous", "today")
+SIDES = tuple(SIDE_FIELDS)
 
 
 def side_command(side: str, *arguments: str) -> tuple[list[str], dict]:
@@ -266,6 +270,16 @@ def in_own_processes_at_once(jobs: list[tuple[str, tuple]]) -> list[dict]:
     outputs = [process.communicate() for _, _, process in started]
     return [result_of(side, arguments, process.returncode, *output)
             for (side, arguments, process), output in zip(started, outputs, strict=True)]
+
+
+def side_fields(side: str) -> dict:
+    """Every DQNConfig field a side trains with but the seed and the budget: today's are the defaults."""
+    from dataclasses import asdict
+
+    defaults = asdict(load_solution("04_training")["DQNConfig"]())
+    fields = dict(defaults, **SIDE_FIELDS[side])
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in fields.items()
+            if key not in ("seed", "max_env_steps", "progress", "live_plot", "plot_every", "stop_when_solved")}
 
 
 def spread(values: list[float]) -> dict:
@@ -370,9 +384,10 @@ def solve(seeds: list[int], max_env_steps: int, evaluation_episodes: int = 100, 
         summary["ratios"] = ratios
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+        configs = {side: side_fields(side) for side in sides}
         (out / "bench_training_solve.json").write_text(json.dumps(
-            {"seeds": seeds, "max_env_steps": max_env_steps, "runs": results, "summary": finite_or_none(summary)},
-            indent=1, allow_nan=False))
+            {"seeds": seeds, "max_env_steps": max_env_steps, "configs": configs, "runs": results,
+             "summary": finite_or_none(summary)}, indent=1, allow_nan=False))
         strip_plot(results, max_env_steps, out / "bench_training_solve.png")
         print(f"runs and strip plot written to {out / 'bench_training_solve.json'} and .png")
     return {"runs": results, "summary": summary}
@@ -482,9 +497,8 @@ def main(argv=None) -> int:
             parser.error("--solve-run and --learning-step-run need --side")
         if args.solve_run:
             (seed,) = args.seeds
-            fields = {"reference": REFERENCE, "previous": PREVIOUS, "today": {}}[args.side]
             result = solve_one(load_loop(reference=args.side == "reference"), seed, args.max_env_steps,
-                               args.evaluation_episodes, **fields)
+                               args.evaluation_episodes, **SIDE_FIELDS[args.side])
         else:
             result = side_learning_step_times(args.side, args.repeats, args.rounds)
         print(json.dumps(result))

@@ -186,12 +186,17 @@ TAU = 0.1
 LEARNING_RATE = 1e-3
 
 
-def huber_loss_gradients(weights, batch, gamma):
-    """Huber loss (delta 1) of compute_loss and its gradient w.r.t. the online weights, in float64."""
+def huber_loss_gradients(weights, batch, gamma, double):
+    """Huber loss (delta 1) of compute_loss and its gradient w.r.t. the online weights, in float64.
+
+    With `double`, the targets are Double DQN's: the online network picks the next action, the target network
+    values it."""
     online, target = weights
     states, actions, rewards, next_states, terminated = batch
     rows = np.arange(len(actions))
-    targets = rewards.astype(np.float64) + gamma * (1.0 - terminated) * mlp_forward(target, next_states).max(axis=1)
+    next_q_target = mlp_forward(target, next_states)
+    next_actions = mlp_forward(online, next_states).argmax(axis=1) if double else next_q_target.argmax(axis=1)
+    targets = rewards.astype(np.float64) + gamma * (1.0 - terminated) * next_q_target[rows, next_actions]
     x = [np.asarray(states, dtype=np.float64)]  # inputs of each layer
     pre = []  # pre-activations of each layer
     layers = len(online) // 2
@@ -223,21 +228,27 @@ def keras_adam_first_step(variable, gradient, learning_rate, beta_1=0.9, beta_2=
 
 
 def training_fixtures(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """soft_update and one train_step (Huber loss, Adam) from the fixed networks and batch of 03_targets (`parts`)."""
+    """soft_update and one train_step (Huber loss, Adam) from the fixed networks and batch of 03_targets (`parts`).
+
+    train_step's with Double DQN targets (its default), and train_step_plain's with plain DQN targets."""
     online = [parts[f"03_targets/online/{weight_name(i)}"] for i in range(4)]
     target = [parts[f"03_targets/target/{weight_name(i)}"] for i in range(4)]
     batch = tuple(parts[f"03_targets/{name}"] for name in ("states", "actions", "rewards", "next_states", "terminated"))
-    loss, grads = huber_loss_gradients((online, target), batch, GAMMA)
-    online_after = [keras_adam_first_step(w, g, LEARNING_RATE) for w, g in zip(online, grads, strict=True)]
-    fixtures = {
-        "04_training/train_step_loss": np.array(loss),
-    }
+    fixtures = {}
+    for prefix, double in (("train_step", True), ("train_step_plain", False)):
+        loss, grads = huber_loss_gradients((online, target), batch, GAMMA, double)
+        online_after = [keras_adam_first_step(w, g, LEARNING_RATE) for w, g in zip(online, grads, strict=True)]
+        fixtures[f"04_training/{prefix}_loss"] = np.array(loss)
+        for i in range(len(online)):
+            name = weight_name(i)
+            fixtures[f"04_training/{prefix}_online/{name}"] = online_after[i]
+            old_target = target[i].astype(np.float64)
+            fixtures[f"04_training/{prefix}_target/{name}"] = TAU * online_after[i] + (1 - TAU) * old_target
+    # The test tells plain targets from Double DQN's only if their losses differ:
+    assert abs(fixtures["04_training/train_step_loss"] - fixtures["04_training/train_step_plain_loss"]) > 1e-2
     for i in range(len(online)):
-        name = weight_name(i)
         old_online, old_target = online[i].astype(np.float64), target[i].astype(np.float64)
-        fixtures[f"04_training/soft_update_tau_0.1/{name}"] = TAU * old_online + (1 - TAU) * old_target
-        fixtures[f"04_training/train_step_online/{name}"] = online_after[i]
-        fixtures[f"04_training/train_step_target/{name}"] = TAU * online_after[i] + (1 - TAU) * old_target
+        fixtures[f"04_training/soft_update_tau_0.1/{weight_name(i)}"] = TAU * old_online + (1 - TAU) * old_target
     return fixtures
 
 

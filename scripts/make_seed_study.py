@@ -37,7 +37,8 @@ def configs() -> dict[str, dict]:
     from tune_training import open_study, trial_config
 
     course = {key: value for key, value in PREVIOUS.items() if key != "epsilon_start"}
-    return {"course": course, "searched": trial_config(open_study(MEDIAN_STUDY), SEARCHED_TRIAL)}
+    searched = dict(trial_config(open_study(MEDIAN_STUDY), SEARCHED_TRIAL), double_dqn=False)  # as it was searched
+    return {"course": course, "searched": searched}
 
 
 def steps_to_solve(fields: dict, seed: int) -> tuple[int, bool, float]:

@@ -261,9 +261,9 @@ def soft_update(target_network, q_network, tau):
 
 TRAIN_STEP_APPLY = '''
 @tf.function(jit_compile=True)
-def train_step(q_network, target_network, optimizer, batch, gamma, tau):
+def train_step(q_network, target_network, optimizer, batch, gamma, tau, double=True):
     with tf.GradientTape() as tape:
-        loss_value = compute_loss(q_network, target_network, batch, gamma, "huber")
+        loss_value = compute_loss(q_network, target_network, batch, gamma, "huber", double)
     variables = q_network.trainable_variables
     optimizer.apply(tape.gradient(loss_value, variables), variables)
     soft_update(target_network, q_network, tau)
@@ -274,9 +274,14 @@ TRAIN_STEP_INLINE = '''
 huber = keras.losses.Huber()
 
 @tf.function(jit_compile=True)
-def train_step(q_network, target_network, optimizer, batch, gamma, tau):
+def train_step(q_network, target_network, optimizer, batch, gamma, tau, double=True):
     states, actions, rewards, next_states, terminated = batch
-    next_best = tf.reduce_max(target_network(next_states), axis=1)
+    next_target = target_network(next_states)
+    if double:  # the online network picks the action, the target network values it
+        picked = tf.one_hot(tf.argmax(q_network(next_states), axis=1), next_target.shape[1])
+        next_best = tf.reduce_sum(picked * next_target, axis=1)
+    else:
+        next_best = tf.reduce_max(next_target, axis=1)
     targets = tf.cast(rewards, tf.float32) + gamma * (1.0 - tf.cast(terminated, tf.float32)) * next_best
     with tf.GradientTape() as tape:
         taken = tf.gather(q_network(states), tf.cast(actions, tf.int32), axis=1, batch_dims=1)
@@ -344,7 +349,8 @@ def play_episode(env, agent, epsilon, config, steps_taken, seed=None):
         rewards.append(reward)
         if should_learn(step, config.learn_every, agent.buffer, config.batch_size):
             batch = agent.buffer.sample(config.batch_size, agent.rng)
-            loss = train_step(agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma, config.tau)
+            loss = train_step(agent.q_network, agent.target_network, agent.optimizer, batch, config.gamma, config.tau,
+                              double=config.double_dqn)
             losses.append(float(loss))
         if terminated or truncated:
             break

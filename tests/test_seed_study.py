@@ -29,6 +29,7 @@ def test_the_searched_config_is_the_studys_trial_as_the_notebook_describes_it():
     assert sides["course"]["batch_size"] == 256 and sides["course"]["learn_every"] == 8, "as the notebook says"
     searched = sides["searched"]
     assert searched["batch_size"] == 512 and searched["learn_every"] == 16
+    assert sides["course"]["double_dqn"] is False and searched["double_dqn"] is False, "both ran with plain targets"
     assert searched["learning_rate"] > 0.002, "a larger learning rate than DQNConfig's, as the notebook says"
 
 
