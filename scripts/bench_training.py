@@ -1,7 +1,7 @@
 """Benchmark: env steps per second of DQN training loops on this machine.
 
     python scripts/bench_training.py [--steps 4000]
-    python scripts/bench_training.py --solve [--against previous|reference] [--seeds ...] [--workers 2]
+    python scripts/bench_training.py --solve [--against previous|plain|reference] [--seeds ...] [--workers 2]
 
 Speed (default): these loops, each for the same number of env steps, learning
 from the first full batch on, all in one run:
@@ -19,7 +19,8 @@ from the first full batch on, all in one run:
 not a copy) on each seed until the solved rule holds, twice per seed, each run
 in a new process: today's default ``DQNConfig`` and a config to compare it with
 (``--against``). That is ``previous``, the defaults before the worst-seed search
-and Double DQN (``PREVIOUS``, run with today's code), or ``reference``: the config the course
+and Double DQN (``PREVIOUS``, run with today's code), ``plain``, today's defaults
+with plain DQN targets (what Double DQN changes), or ``reference``: the config the course
 had before issue 23 with the learning step it had then (``REFERENCE``: plain
 ``tf.function``, an actor that syncs through ``variable.numpy()``,
 TensorFlow's default threads). By default it runs on the 16 held-out seeds
@@ -169,7 +170,7 @@ REFERENCE = dict(hidden_units=(128, 128), learning_rate=0.002, gamma=0.99, buffe
 #: with today's code.
 PREVIOUS = dict(REFERENCE)
 #: The DQNConfig fields of each side of --solve beyond the defaults.
-SIDE_FIELDS = {"reference": REFERENCE, "previous": PREVIOUS, "today": {}}
+SIDE_FIELDS = {"reference": REFERENCE, "previous": PREVIOUS, "plain": {"double_dqn": False}, "today": {}}
 #: The seeds of --solve: no tuning used them, nor any other script of the course (which use 0 to 2, 11 to 18,
 #: 20 to 31 and 100 to 111).
 HELD_OUT_SEEDS = list(range(200, 216))
@@ -360,7 +361,7 @@ def strip_plot(results: dict, max_env_steps: int, path: Path) -> None:
 
 def solve(seeds: list[int], max_env_steps: int, evaluation_episodes: int = 100, against: str | None = "previous",
           workers: int = 1, out: Path | None = None) -> dict:
-    """Time to solve per seed for today's default and the config `against` ("previous" or "reference"), side by side.
+    """Time to solve per seed for today's default and the config `against` (a side of SIDE_FIELDS), side by side.
 
     Each run trains in a new process; the two runs of a seed one after the other, or at once with workers=2.
     """
@@ -479,7 +480,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=HELD_OUT_SEEDS)
     parser.add_argument("--max-env-steps", type=int, default=300_000)
     parser.add_argument("--evaluation-episodes", type=int, default=100, help="held-out episodes per trained agent")
-    parser.add_argument("--against", choices=("previous", "reference", "none"), default="previous",
+    parser.add_argument("--against", choices=("previous", "plain", "reference", "none"), default="previous",
                         help="--solve: the config beside today's default")
     parser.add_argument("--workers", type=int, choices=(1, 2), default=1,
                         help="--solve: 2 trains both configs of a seed at once")
