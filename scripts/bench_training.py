@@ -256,9 +256,7 @@ def result_of(side: str, arguments: tuple, returncode: int, stdout: str, stderr:
 
 def in_own_process(side: str, *arguments: str) -> dict:
     """Run this script with `arguments` in a new Python process set up as `side` ran; its JSON result."""
-    command, environment = side_command(side, *arguments)
-    done = subprocess.run(command, env=environment, capture_output=True, text=True)
-    return result_of(side, arguments, done.returncode, done.stdout, done.stderr)
+    return in_own_processes_at_once([(side, arguments)])[0]
 
 
 def in_own_processes_at_once(jobs: list[tuple[str, tuple]]) -> list[dict]:
