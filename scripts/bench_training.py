@@ -478,7 +478,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=HELD_OUT_SEEDS)
     parser.add_argument("--max-env-steps", type=int, default=300_000)
     parser.add_argument("--evaluation-episodes", type=int, default=100, help="held-out episodes per trained agent")
-    parser.add_argument("--against", choices=("previous", "plain", "reference", "none"), default="previous",
+    parser.add_argument("--against", choices=[side for side in SIDES if side != "today"] + ["none"], default="previous",
                         help="--solve: the config beside today's default")
     parser.add_argument("--workers", type=int, choices=(1, 2), default=1,
                         help="--solve: 2 trains both configs of a seed at once")
